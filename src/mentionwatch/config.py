@@ -1,0 +1,368 @@
+"""Find, read and validate the TOML config once, into frozen dataclasses.
+
+Validation is driven by the dataclasses' own type hints: each table is checked key by key, so an
+unknown key, a wrong type or a bad duration becomes one `ConfigError` that names the file, the
+key path (`sources[2].interval`) and what was expected. Source kinds declare their own settings
+dataclass, validated by the same code, so a plug-in source gets the same error messages for free.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+
+from mentionwatch.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+APP_NAME = "mentionwatch"
+CONFIG_ENV = "MENTIONWATCH_CONFIG"
+DB_ENV = "MENTIONWATCH_DB"
+
+T = TypeVar("T")
+
+
+class FieldError(ValueError):
+    """Raised by a settings dataclass's `__post_init__` to reject one key's value."""
+
+    def __init__(self, key: str, expected: str) -> None:
+        super().__init__(f"{key}: {expected}")
+        self.key = key
+        self.expected = expected
+
+
+# --- durations --------------------------------------------------------------------------------
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
+_DURATION_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `"90s"`, `"30m"`, `"4h"`, `"1d"`, `"2w"` or combinations like `"1h30m"`."""
+    compact = text.strip().replace(" ", "")
+    if not compact or _DURATION_PART.sub("", compact):
+        raise ValueError(f"not a duration: {text!r}")
+    seconds = sum(
+        float(amount) * _DURATION_UNITS[unit.lower()]
+        for amount, unit in _DURATION_PART.findall(compact)
+    )
+    if seconds <= 0:
+        raise ValueError(f"a duration must be positive: {text!r}")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """The inverse of `parse_duration`, for messages and `init`: `timedelta(hours=4)` -> `"4h"`."""
+    seconds = int(delta.total_seconds())
+    parts = []
+    for unit in ("d", "h", "m", "s"):
+        amount, seconds = divmod(seconds, _DURATION_UNITS[unit])
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return "".join(parts) or "0s"
+
+
+# --- the config's shape -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrandConfig:
+    #: The brand's display name, used in messages and the digest.
+    name: str
+    #: What to search for. A term matches as a whole word or phrase, case-insensitively.
+    terms: tuple[str, ...]
+    #: A post that matches any of these is not about the brand (e.g. "Acme Anvils cartoon").
+    exclude: tuple[str, ...] = ()
+    #: The brand's own accounts: exact names or globs like "*atAcme", matched case-insensitively.
+    handles: tuple[str, ...] = ()
+    #: How long a negative mention may wait for an answer before it breaches the SLA.
+    sla: timedelta = timedelta(hours=4)
+
+    def __post_init__(self) -> None:
+        if not any(term.strip(' "') for term in self.terms):
+            raise FieldError("terms", "at least one search term")
+
+
+@dataclass(frozen=True)
+class SentimentConfig:
+    #: VADER compound at or below this is negative.
+    negative: float = -0.05
+    #: VADER compound at or above this is positive.
+    positive: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not -1.0 <= self.negative < self.positive <= 1.0:
+            raise FieldError("negative", "-1 <= negative < positive <= 1")
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    user_agent: str = ""
+    #: Per connect / read timeout.
+    timeout: timedelta = timedelta(seconds=20)
+    #: The whole request, however slowly the server sends its bytes.
+    deadline: timedelta = timedelta(seconds=60)
+    #: Largest body accepted, counted after decompression.
+    max_body_bytes: int = 20_000_000
+    #: Requests in flight at once, over all sources.
+    concurrency: int = 10
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes < 1024:
+            raise FieldError("max_body_bytes", "at least 1024")
+        if self.concurrency < 1:
+            raise FieldError("concurrency", "at least 1")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    kind: str
+    interval: timedelta
+    enabled: bool
+    #: The kind's own settings dataclass (`RssSettings`, ...), validated by the same rules.
+    settings: Any
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    brand: BrandConfig
+    sentiment: SentimentConfig = field(default_factory=SentimentConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
+    sources: tuple[SourceConfig, ...] = ()
+    database: Path | None = None
+
+    def source(self, name: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
+# --- locating files ---------------------------------------------------------------------------
+
+
+def default_config_path() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME) / "config.toml"
+
+
+def default_database_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME) / "mentionwatch.db"
+
+
+def find_config_path(explicit: Path | None, environ: Mapping[str, str]) -> Path:
+    """`--config`, then `$MENTIONWATCH_CONFIG`, then the user config dir."""
+    if explicit is not None:
+        return explicit
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    return default_config_path()
+
+
+def resolve_database_path(
+    explicit: Path | None, environ: Mapping[str, str], config: Config | None
+) -> Path:
+    """`--db`, then `$MENTIONWATCH_DB`, then the config's `database`, then the user data dir."""
+    if explicit is not None:
+        return explicit
+    if environ.get(DB_ENV):
+        return Path(environ[DB_ENV])
+    if config is not None and config.database is not None:
+        return config.database
+    return default_database_path()
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate one config file. Every problem is a `ConfigError` naming file and key."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no config file here. Run `mentionwatch init` to write a starter config,"
+            " or pass --config."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
+    reader = _TableReader(path)
+    known = {"brand", "sentiment", "http", "sources", "database"}
+    reader.reject_unknown(raw, known, "")
+    if "brand" not in raw:
+        raise ConfigError(
+            f"{path}: [brand]: missing; expected a table with at least name and terms"
+        )
+    database = None
+    if "database" in raw:
+        value = raw["database"]
+        if not isinstance(value, str) or not value.strip():
+            reader.fail("database", "a file path (string)", value)
+        database = (path.parent / Path(value).expanduser()).resolve()
+    sources_raw = raw.get("sources", [])
+    if not isinstance(sources_raw, list):
+        reader.fail("sources", "an array of tables ([[sources]])", sources_raw)
+    sources = tuple(reader.source(item, f"sources[{i}]") for i, item in enumerate(sources_raw))
+    seen: set[str] = set()
+    for i, source in enumerate(sources):
+        if source.name in seen:
+            reader.fail(f"sources[{i}].name", "a name no other source uses", source.name)
+        seen.add(source.name)
+    return Config(
+        path=path,
+        brand=reader.build(BrandConfig, raw["brand"], "brand"),
+        sentiment=reader.build(SentimentConfig, raw.get("sentiment", {}), "sentiment"),
+        http=reader.build(HttpConfig, raw.get("http", {}), "http"),
+        sources=sources,
+        database=database,
+    )
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return f"{type(value).__name__} {value!r}"
+
+
+class _TableReader:
+    """Builds dataclasses from TOML tables, turning every mismatch into a precise ConfigError."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key_path: str, expected: str, got: object = dataclasses.MISSING) -> Any:
+        where = f"{self.path}: {key_path}"
+        if got is dataclasses.MISSING:
+            raise ConfigError(f"{where}: expected {expected}")
+        raise ConfigError(f"{where}: expected {expected}, got {_describe(got)}")
+
+    def reject_unknown(self, table: Mapping[str, Any], known: set[str], prefix: str) -> None:
+        for key in table:
+            if key not in known:
+                name = f"{prefix}.{key}" if prefix else key
+                self.fail(name, f"one of the known keys ({', '.join(sorted(known))})", table[key])
+
+    def build(self, cls: type[T], table: object, key_path: str, skip: Sequence[str] = ()) -> T:
+        if not isinstance(table, Mapping):
+            return self.fail(key_path, "a table", table)  # type: ignore[no-any-return]
+        hints = get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        self.reject_unknown(
+            {k: v for k, v in table.items() if k not in skip}, set(fields), key_path
+        )
+        values: dict[str, Any] = {}
+        for name, spec in fields.items():
+            if name in table:
+                values[name] = self.convert(table[name], hints[name], f"{key_path}.{name}")
+            elif (
+                spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
+            ):
+                self.fail(
+                    f"{key_path}.{name}", f"a value ({_expected(hints[name])}); it is required"
+                )
+        try:
+            return cls(**values)
+        except FieldError as exc:
+            return self.fail(f"{key_path}.{exc.key}", exc.expected)  # type: ignore[no-any-return]
+
+    def convert(self, value: object, hint: Any, key_path: str) -> Any:
+        origin = get_origin(hint)
+        if origin in (Union, types.UnionType):
+            options = [a for a in get_args(hint) if a is not type(None)]
+            return self.convert(value, options[0], key_path)
+        if origin in (tuple, list):
+            if not isinstance(value, list):
+                return self.fail(key_path, _expected(hint), value)
+            item_hint = get_args(hint)[0]
+            items = [self.convert(v, item_hint, f"{key_path}[{i}]") for i, v in enumerate(value)]
+            return tuple(items) if origin is tuple else items
+        if hint is timedelta:
+            if not isinstance(value, str):
+                return self.fail(key_path, _expected(hint), value)
+            try:
+                return parse_duration(value)
+            except ValueError:
+                return self.fail(key_path, _expected(hint), value)
+        if hint is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if hint in (str, int, float, bool):
+            # bool is a subclass of int: `enabled = 1` or `interval = true` must still fail.
+            if type(value) is not hint:
+                return self.fail(key_path, _expected(hint), value)
+            if hint is str and not value:
+                return self.fail(key_path, "a non-empty string", value)
+            return value
+        raise TypeError(f"unsupported config type {hint!r} at {key_path}")  # a bug in a dataclass
+
+    def source(self, table: object, key_path: str) -> SourceConfig:
+        from mentionwatch.sources import available_kinds, source_class
+
+        if not isinstance(table, Mapping):
+            return self.fail(key_path, "a table", table)  # type: ignore[no-any-return]
+        common = self.build(
+            _CommonSourceKeys,
+            table,
+            key_path,
+            skip=[k for k in table if k not in _COMMON_SOURCE_KEYS],
+        )
+        try:
+            cls = source_class(common.kind)
+        except KeyError:
+            return self.fail(  # type: ignore[no-any-return]
+                f"{key_path}.kind", f"one of {', '.join(available_kinds())}", common.kind
+            )
+        specific = {k: v for k, v in table.items() if k not in _COMMON_SOURCE_KEYS}
+        settings = self.build(cls.Settings, specific, key_path)
+        return SourceConfig(
+            name=common.name,
+            kind=common.kind,
+            interval=common.interval,
+            enabled=common.enabled,
+            settings=settings,
+        )
+
+
+@dataclass(frozen=True)
+class _CommonSourceKeys:
+    name: str
+    kind: str
+    interval: timedelta = timedelta(minutes=30)
+    enabled: bool = True
+
+
+_COMMON_SOURCE_KEYS = frozenset(f.name for f in dataclasses.fields(_CommonSourceKeys))
+
+
+def _expected(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return _expected(next(a for a in get_args(hint) if a is not type(None)))
+    if origin in (tuple, list):
+        return f"an array of {_expected(get_args(hint)[0])}s"
+    return {
+        str: "string",
+        int: "integer",
+        float: "number",
+        bool: "boolean (true or false)",
+        timedelta: 'a duration like "30m", "4h" or "1d"',
+    }.get(hint, str(hint))

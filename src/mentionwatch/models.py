@@ -1,0 +1,157 @@
+"""The values that flow through a scan: plain frozen dataclasses, no behaviour, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class MentionStatus(str, Enum):
+    """Where a mention stands for the team."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    IGNORED = "ignored"
+    #: Written by one of the brand's own accounts: stored, never something to answer.
+    OWN = "own"
+
+
+class SentimentLabel(str, Enum):
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One post that names the brand, as a source found it (not yet stored or scored)."""
+
+    source: str
+    kind: str
+    native_id: str
+    url: str
+    title: str
+    text: str
+    #: Timezone-aware UTC; None when the platform gives no date (the scan uses the fetch time).
+    created_at: datetime | None = None
+    author: str | None = None
+    matched_term: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What the classifier concluded about one text."""
+
+    compound: float
+    label: SentimentLabel
+    #: The sentence that decided the score (the most negative one), for the inbox table.
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredMention:
+    """A relevant mention with its verdict, ready to store."""
+
+    mention: Mention
+    verdict: Classification
+    #: Written by one of the brand's own accounts: stored with status `own`, never in the inbox.
+    own: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMention:
+    """A mention as the database holds it: the post, its scores and its status."""
+
+    id: int
+    source: str
+    kind: str
+    native_id: str
+    url: str
+    author: str | None
+    title: str
+    text: str
+    created_at: datetime
+    fetched_at: datetime
+    matched_term: str | None
+    compound: float
+    label: SentimentLabel
+    snippet: str
+    status: MentionStatus
+    answered_at: datetime | None
+    answered_by: str | None
+    status_changed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What mentionwatch remembers about one source between scans."""
+
+    name: str
+    kind: str
+    cursor: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    consecutive_errors: int = 0
+    next_check_at: datetime | None = None
+    mentions_stored: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """What one poll of a source returned, before classification and storage."""
+
+    mentions: list[Mention]
+    #: The source's own cursor for the next poll (a timestamp, an id...), saved after commit.
+    cursor: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    #: The server answered 304 Not Modified: nothing new, and the validators stay as they were.
+    not_modified: bool = False
+    http_status: int | None = None
+    #: How many items the source saw before the relevance filter.
+    items_seen: int = 0
+
+
+class SourceOutcome(str, Enum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReport:
+    """How one source fared in one scan."""
+
+    name: str
+    kind: str
+    outcome: SourceOutcome
+    http_status: int | None = None
+    items_seen: int = 0
+    relevant: int = 0
+    new: int = 0
+    updated: int = 0
+    error: str | None = None
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReport:
+    started_at: datetime
+    finished_at: datetime
+    sources: list[SourceReport] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[SourceReport]:
+        return [s for s in self.sources if s.outcome is SourceOutcome.ERROR]
+
+    @property
+    def new(self) -> int:
+        return sum(s.new for s in self.sources)
+
+    @property
+    def updated(self) -> int:
+        return sum(s.updated for s in self.sources)
