@@ -1,0 +1,1 @@
+"""Pure classifiers: relevance, sentiment, priority. No I/O, no database, no network."""

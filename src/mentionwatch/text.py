@@ -1,0 +1,170 @@
+"""Plain text from untrusted HTML, sentence splitting, and `safe()` for the terminal.
+
+Every post is untrusted: it may carry HTML, terminal escape sequences (an OSC 52 sequence can
+write the clipboard, CSI 2J clears the screen), bidirectional overrides that make text read
+backwards (U+202E), or Rich markup. Sources turn HTML into text with `html_to_text`; views pass
+every untrusted string through `safe` before it reaches a terminal, and print it without markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Tags after which a reader expects a line break; everything else is inline.
+_BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
+# Tags whose content is never text a person wrote for the post.
+_SKIPPED_TAGS = frozenset({"script", "style", "head", "title", "template", "noscript"})
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skip_depth += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.parts.append(data)
+
+
+_TAG_HINT = re.compile(r"<[a-zA-Z/!]")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def html_to_text(markup: str) -> str:
+    """Turn an HTML fragment (or plain text with entities) into readable plain text."""
+    if not markup:
+        return ""
+    if _TAG_HINT.search(markup):
+        parser = _TextExtractor()
+        parser.feed(markup)
+        parser.close()
+        text = "".join(parser.parts)
+    else:
+        text = html.unescape(markup)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _is_unsafe_char(char: str) -> bool:
+    if char in "\n\t":
+        return False
+    category = unicodedata.category(char)
+    # Cc: C0 and C1 controls (ESC, CSI, OSC...); Cf: format characters (bidi overrides,
+    # zero-width joiners), which can disguise what a line really says.
+    return category in ("Cc", "Cf")
+
+
+# Characters that are safe are the vast majority; checking a precomputed set first keeps `safe`
+# cheap on the hot path of rendering a table of hundreds of rows.
+_ASCII_PRINTABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) | {"\n", "\t"}
+
+
+def safe(text: str | None, *, single_line: bool = False) -> str:
+    """Remove every C0/C1 control and Unicode format (Cf) character from untrusted text.
+
+    With `single_line`, newlines and tabs become spaces too (table cells, email headers).
+    """
+    if not text:
+        return ""
+    if not all(ch in _ASCII_PRINTABLE for ch in text):
+        text = "".join(ch for ch in text if not _is_unsafe_char(ch))
+    if single_line:
+        text = " ".join(text.split())
+    return text
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences: cheap and good enough for scoring posts sentence by sentence."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+
+
+def snippet(text: str, width: int = 140) -> str:
+    """One line of at most `width` characters, cut at a word boundary with an ellipsis."""
+    line = " ".join(text.split())
+    if len(line) <= width:
+        return line
+    cut = line[: width - 1].rsplit(" ", 1)[0]
+    return (cut or line[: width - 1]) + "…"
+
+
+# Query parameters that only track a click and never change what a link points to.
+_TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|mc_cid|mc_eid|igshid|ref_src)$")
+
+
+def canonical_url(url: str) -> str:
+    """A stable link for deduplication: https, lower-case host, no tracking or fragment."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https"):
+        return url.strip()
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING_PARAMS.match(k)
+        ]
+    )
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    return urlunsplit(("https", host, parts.path or "/", query, ""))
+
+
+def is_web_url(url: str | None) -> bool:
+    """True for http(s) links only: a post can carry javascript: or data: links."""
+    return bool(url) and urlsplit(url or "").scheme.lower() in ("http", "https")
