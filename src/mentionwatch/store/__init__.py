@@ -1,0 +1,5 @@
+"""SQLite storage. All SQL lives in this package."""
+
+from mentionwatch.store.queries import Store
+
+__all__ = ["Store"]

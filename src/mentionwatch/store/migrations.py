@@ -1,0 +1,125 @@
+"""Schema migrations: an ordered list of small named steps, tracked by `PRAGMA user_version`.
+
+Append a new function to `MIGRATIONS` to change the schema; never edit one that has shipped.
+Each step runs in its own transaction together with the version bump, so a crash leaves the
+database at the previous version, never half-way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def create_mentions(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE mentions (
+            id                INTEGER PRIMARY KEY,
+            source            TEXT NOT NULL,
+            kind              TEXT NOT NULL,
+            native_id         TEXT NOT NULL,
+            url               TEXT NOT NULL,
+            author            TEXT,
+            title             TEXT NOT NULL DEFAULT '',
+            text              TEXT NOT NULL DEFAULT '',
+            created_at        TEXT NOT NULL,
+            fetched_at        TEXT NOT NULL,
+            updated_at        TEXT,
+            matched_term      TEXT,
+            compound          REAL NOT NULL,
+            label             TEXT NOT NULL,
+            snippet           TEXT NOT NULL DEFAULT '',
+            status            TEXT NOT NULL DEFAULT 'open',
+            status_changed_at TEXT,
+            answered_at       TEXT,
+            answered_by       TEXT,
+            UNIQUE (source, native_id)
+        )
+        """
+    )
+    # The inbox reads open mentions of one label; keep that a narrow index range scan.
+    db.execute("CREATE INDEX mentions_status_label_created ON mentions (status, label, created_at)")
+    db.execute("CREATE INDEX mentions_source_created ON mentions (source, created_at)")
+
+
+def create_source_state(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE source_state (
+            name               TEXT PRIMARY KEY,
+            kind               TEXT NOT NULL,
+            cursor             TEXT,
+            etag               TEXT,
+            last_modified      TEXT,
+            last_attempt_at    TEXT,
+            last_success_at    TEXT,
+            last_error         TEXT,
+            consecutive_errors INTEGER NOT NULL DEFAULT 0,
+            next_check_at      TEXT
+        )
+        """
+    )
+
+
+def create_scan_history(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE scan_runs (
+            id          INTEGER PRIMARY KEY,
+            started_at  TEXT NOT NULL,
+            finished_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE source_runs (
+            run_id      INTEGER NOT NULL REFERENCES scan_runs (id) ON DELETE CASCADE,
+            source      TEXT NOT NULL,
+            outcome     TEXT NOT NULL,
+            http_status INTEGER,
+            items_seen  INTEGER NOT NULL DEFAULT 0,
+            relevant    INTEGER NOT NULL DEFAULT 0,
+            new         INTEGER NOT NULL DEFAULT 0,
+            updated     INTEGER NOT NULL DEFAULT 0,
+            error       TEXT,
+            duration_s  REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (run_id, source)
+        )
+        """
+    )
+    db.execute("CREATE INDEX source_runs_source ON source_runs (source, run_id)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    create_mentions,
+    create_source_state,
+    create_scan_history,
+]
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring the schema up to date. Safe to run on every open, and by two processes at once."""
+    if schema_version(db) > len(MIGRATIONS):
+        from mentionwatch.errors import MentionwatchError
+
+        raise MentionwatchError(
+            f"this database was written by a newer mentionwatch (schema {schema_version(db)});"
+            " upgrade mentionwatch to use it"
+        )
+    while schema_version(db) < len(MIGRATIONS):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = schema_version(db)  # re-read under the write lock
+            if version < len(MIGRATIONS):
+                MIGRATIONS[version](db)
+                db.execute(f"PRAGMA user_version = {version + 1}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise

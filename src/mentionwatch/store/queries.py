@@ -1,0 +1,359 @@
+"""`Store`: every query mentionwatch runs, by name. No SQL lives outside `store/`."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from mentionwatch.models import (
+    Classification,
+    Mention,
+    MentionStatus,
+    ScanReport,
+    ScoredMention,
+    SearchResult,
+    SentimentLabel,
+    SourceReport,
+    SourceState,
+    StoredMention,
+)
+from mentionwatch.store.db import connect, from_db_time, to_db_time
+
+_MENTION_COLUMNS = """
+    id, source, kind, native_id, url, author, title, text, created_at, fetched_at, matched_term,
+    compound, label, snippet, status, answered_at, answered_by, status_changed_at
+"""
+
+
+def _row_to_mention(row: sqlite3.Row) -> StoredMention:
+    return StoredMention(
+        id=row["id"],
+        source=row["source"],
+        kind=row["kind"],
+        native_id=row["native_id"],
+        url=row["url"],
+        author=row["author"],
+        title=row["title"],
+        text=row["text"],
+        created_at=from_db_time(row["created_at"]),  # type: ignore[arg-type]
+        fetched_at=from_db_time(row["fetched_at"]),  # type: ignore[arg-type]
+        matched_term=row["matched_term"],
+        compound=row["compound"],
+        label=SentimentLabel(row["label"]),
+        snippet=row["snippet"],
+        status=MentionStatus(row["status"]),
+        answered_at=from_db_time(row["answered_at"]),
+        answered_by=row["answered_by"],
+        status_changed_at=from_db_time(row["status_changed_at"]),
+    )
+
+
+class Store:
+    """The database. Open with `Store.open(path)`; use as a context manager to close it."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self.db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        return cls(connect(path), path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: everything in the block is committed together, or nothing."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- writing what a scan found --------------------------------------------------------
+
+    def save_poll(
+        self,
+        state: SourceState,
+        result: SearchResult,
+        scored: Sequence[ScoredMention],
+        fetched_at: datetime,
+    ) -> tuple[int, int]:
+        """Store one source's poll in one transaction; returns (new, updated).
+
+        The source's cursor and cache validators are written in the same transaction as its
+        mentions, so they can never run ahead of what was actually stored.
+        """
+        new = updated = 0
+        fetched = to_db_time(fetched_at)
+        with self.transaction() as db:
+            for item in scored:
+                if self._insert_mention(db, item, fetched):
+                    new += 1
+                elif self._update_mention(db, item.mention, item.verdict, fetched):
+                    updated += 1
+            cursor = result.cursor if result.cursor is not None else state.cursor
+            self._upsert_state(db, state.name, state.kind)
+            db.execute(
+                """
+                UPDATE source_state
+                   SET cursor = ?, etag = ?, last_modified = ?, last_attempt_at = ?,
+                       last_success_at = ?, last_error = NULL, consecutive_errors = 0
+                 WHERE name = ?
+                """,
+                (cursor, result.etag, result.last_modified, fetched, fetched, state.name),
+            )
+        return new, updated
+
+    def _insert_mention(self, db: sqlite3.Connection, item: ScoredMention, fetched: str) -> bool:
+        mention, verdict = item.mention, item.verdict
+        created = to_db_time(mention.created_at) if mention.created_at else fetched
+        status = MentionStatus.OWN if item.own else MentionStatus.OPEN
+        cursor = db.execute(
+            """
+            INSERT OR IGNORE INTO mentions
+                (source, kind, native_id, url, author, title, text, created_at, fetched_at,
+                 matched_term, compound, label, snippet, status)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                mention.source,
+                mention.kind,
+                mention.native_id,
+                mention.url,
+                mention.author,
+                mention.title,
+                mention.text,
+                created,
+                fetched,
+                mention.matched_term,
+                verdict.compound,
+                verdict.label.value,
+                verdict.snippet,
+                status.value,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def _update_mention(
+        self, db: sqlite3.Connection, mention: Mention, verdict: Classification, fetched: str
+    ) -> bool:
+        # Only the post's content and scores change on a re-scan; its status, and any manual
+        # mark on it, are the team's and are never touched here.
+        cursor = db.execute(
+            """
+            UPDATE mentions
+               SET url = ?, author = ?, title = ?, text = ?, matched_term = ?,
+                   compound = ?, label = ?, snippet = ?, updated_at = ?
+             WHERE source = ? AND native_id = ?
+               AND (url IS NOT ? OR author IS NOT ? OR title IS NOT ? OR text IS NOT ?)
+            """,
+            (
+                mention.url,
+                mention.author,
+                mention.title,
+                mention.text,
+                mention.matched_term,
+                verdict.compound,
+                verdict.label.value,
+                verdict.snippet,
+                fetched,
+                mention.source,
+                mention.native_id,
+                mention.url,
+                mention.author,
+                mention.title,
+                mention.text,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    def _upsert_state(db: sqlite3.Connection, name: str, kind: str) -> None:
+        db.execute(
+            "INSERT INTO source_state (name, kind) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind",
+            (name, kind),
+        )
+
+    def record_failure(self, name: str, kind: str, error: str, at: datetime) -> None:
+        """Count a failed poll. Nothing the source stored before is touched."""
+        with self.transaction() as db:
+            self._upsert_state(db, name, kind)
+            db.execute(
+                """
+                UPDATE source_state
+                   SET last_attempt_at = ?, last_error = ?,
+                       consecutive_errors = consecutive_errors + 1
+                 WHERE name = ?
+                """,
+                (to_db_time(at), error, name),
+            )
+
+    def record_scan(self, report: ScanReport) -> int:
+        with self.transaction() as db:
+            run_id = db.execute(
+                "INSERT INTO scan_runs (started_at, finished_at) VALUES (?, ?)",
+                (to_db_time(report.started_at), to_db_time(report.finished_at)),
+            ).lastrowid
+            db.executemany(
+                """
+                INSERT INTO source_runs (run_id, source, outcome, http_status, items_seen,
+                                         relevant, new, updated, error, duration_s)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    (
+                        run_id,
+                        s.name,
+                        s.outcome.value,
+                        s.http_status,
+                        s.items_seen,
+                        s.relevant,
+                        s.new,
+                        s.updated,
+                        s.error,
+                        s.duration_s,
+                    )
+                    for s in report.sources
+                ],
+            )
+        assert run_id is not None
+        return run_id
+
+    # --- reading sources ------------------------------------------------------------------
+
+    def source_state(self, name: str, kind: str) -> SourceState:
+        """The stored state of one source; a fresh one if it has never been polled."""
+        row = self.db.execute("SELECT * FROM source_state WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return SourceState(name=name, kind=kind)
+        return self._row_to_state(row, mentions_stored=0)
+
+    def source_states(self) -> list[SourceState]:
+        """Every source ever polled, with how many mentions each has stored."""
+        rows = self.db.execute(
+            """
+            SELECT s.*, (SELECT count(*) FROM mentions m WHERE m.source = s.name) AS stored
+              FROM source_state s ORDER BY s.name
+            """
+        ).fetchall()
+        return [self._row_to_state(row, mentions_stored=row["stored"]) for row in rows]
+
+    @staticmethod
+    def _row_to_state(row: sqlite3.Row, mentions_stored: int) -> SourceState:
+        return SourceState(
+            name=row["name"],
+            kind=row["kind"],
+            cursor=row["cursor"],
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            last_attempt_at=from_db_time(row["last_attempt_at"]),
+            last_success_at=from_db_time(row["last_success_at"]),
+            last_error=row["last_error"],
+            consecutive_errors=row["consecutive_errors"],
+            next_check_at=from_db_time(row["next_check_at"]),
+            mentions_stored=mentions_stored,
+        )
+
+    def last_source_report(self, name: str) -> SourceReport | None:
+        """How the source fared in the most recent scan that polled it."""
+        row = self.db.execute(
+            "SELECT * FROM source_runs WHERE source = ? ORDER BY run_id DESC LIMIT 1", (name,)
+        ).fetchone()
+        if row is None:
+            return None
+        from mentionwatch.models import SourceOutcome
+
+        return SourceReport(
+            name=row["source"],
+            kind="",
+            outcome=SourceOutcome(row["outcome"]),
+            http_status=row["http_status"],
+            items_seen=row["items_seen"],
+            relevant=row["relevant"],
+            new=row["new"],
+            updated=row["updated"],
+            error=row["error"],
+            duration_s=row["duration_s"],
+        )
+
+    # --- reading mentions -----------------------------------------------------------------
+
+    def mention(self, mention_id: int) -> StoredMention | None:
+        row = self.db.execute(
+            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE id = ?", (mention_id,)
+        ).fetchone()
+        return _row_to_mention(row) if row else None
+
+    def open_mentions(
+        self,
+        *,
+        labels: Iterable[SentimentLabel] | None = None,
+        sources: Sequence[str] = (),
+        since: datetime | None = None,
+    ) -> list[StoredMention]:
+        """Open mentions (not answered, ignored or the brand's own), oldest first."""
+        where = ["status = ?"]
+        params: list[object] = [MentionStatus.OPEN.value]
+        if labels is not None:
+            chosen = [label.value for label in labels]
+            where.append(f"label IN ({', '.join('?' for _ in chosen)})")
+            params.extend(chosen)
+        if sources:
+            where.append(f"source IN ({', '.join('?' for _ in sources)})")
+            params.extend(sources)
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(to_db_time(since))
+        rows = self.db.execute(
+            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE {' AND '.join(where)}"
+            " ORDER BY created_at",
+            params,
+        ).fetchall()
+        return [_row_to_mention(row) for row in rows]
+
+    def count_mentions(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM mentions").fetchone()[0])
+
+    # --- the team's marks -----------------------------------------------------------------
+
+    def set_status(
+        self, mention_id: int, status: MentionStatus, *, by: str | None, at: datetime
+    ) -> StoredMention | None:
+        """Mark a mention by hand. Returns the updated mention, or None if the id is unknown."""
+        answered = status is MentionStatus.ANSWERED
+        with self.transaction() as db:
+            cursor = db.execute(
+                """
+                UPDATE mentions
+                   SET status = ?, status_changed_at = ?, answered_at = ?, answered_by = ?
+                 WHERE id = ?
+                """,
+                (
+                    status.value,
+                    to_db_time(at),
+                    to_db_time(at) if answered else None,
+                    by if answered else None,
+                    mention_id,
+                ),
+            )
+        return self.mention(mention_id) if cursor.rowcount else None
