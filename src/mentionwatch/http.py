@@ -1,0 +1,129 @@
+"""The one HTTP client every source uses: identity, timeouts, a deadline and a size cap.
+
+httpx's timeouts apply to each network operation, so a server that drips one byte every few
+seconds could hold a request forever; `HttpFetcher.get` therefore also enforces an overall
+deadline. The size cap counts bytes *after* decompression, so a small gzip body cannot inflate
+into gigabytes in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from mentionwatch import __version__
+from mentionwatch.config import HttpConfig
+from mentionwatch.errors import SourceError
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_USER_AGENT = f"mentionwatch/{__version__} (brand-mention monitor)"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status_code: int
+    #: The final URL, after redirects.
+    url: str
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status_code == 304
+
+
+class HttpFetcher:
+    """An `httpx.AsyncClient` with mentionwatch's policies. Use as an async context manager."""
+
+    def __init__(self, settings: HttpConfig) -> None:
+        import httpx
+
+        self.settings = settings
+        seconds = settings.timeout.total_seconds()
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": settings.user_agent or DEFAULT_USER_AGENT},
+            timeout=httpx.Timeout(seconds, connect=min(seconds, 10.0)),
+            follow_redirects=True,
+            max_redirects=5,
+            limits=httpx.Limits(max_connections=settings.concurrency),
+        )
+        self._slots = asyncio.Semaphore(settings.concurrency)
+
+    async def __aenter__(self) -> HttpFetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> HttpResponse:
+        """GET `url`. Returns 2xx and 304 responses; raises `SourceError` for anything else."""
+        request_headers = dict(headers or {})
+        if etag:
+            request_headers["If-None-Match"] = etag
+        if last_modified:
+            request_headers["If-Modified-Since"] = last_modified
+        deadline = self.settings.deadline.total_seconds()
+        async with self._slots:
+            try:
+                return await asyncio.wait_for(
+                    self._get(url, params, request_headers), timeout=deadline
+                )
+            except asyncio.TimeoutError:
+                raise SourceError(f"no complete response from {url} within {deadline:g}s") from None
+
+    async def _get(
+        self, url: str, params: Mapping[str, str] | None, headers: dict[str, str]
+    ) -> HttpResponse:
+        import httpx
+
+        try:
+            async with self._client.stream("GET", url, params=params, headers=headers) as resp:
+                if resp.status_code == 304:
+                    return HttpResponse(304, str(resp.url), dict(resp.headers), b"")
+                if resp.status_code >= 400 or resp.status_code < 200:
+                    raise SourceError(
+                        f"HTTP {resp.status_code} {resp.reason_phrase} from {resp.url}",
+                        http_status=resp.status_code,
+                    )
+                body = await self._read_capped(resp)
+                return HttpResponse(resp.status_code, str(resp.url), dict(resp.headers), body)
+        except httpx.TooManyRedirects:
+            raise SourceError(f"too many redirects from {url}") from None
+        except httpx.TimeoutException:
+            raise SourceError(f"timed out waiting for {url}") from None
+        except httpx.DecodingError as exc:
+            raise SourceError(f"cannot decode the response from {url}: {exc}") from None
+        except httpx.TransportError as exc:
+            reason = str(exc) or type(exc).__name__
+            raise SourceError(f"cannot reach {url}: {reason}") from None
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        cap = self.settings.max_body_bytes
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > cap:
+                raise SourceError(
+                    f"response from {response.url} is larger than {cap:,} bytes"
+                    " (after decompression); raise [http] max_body_bytes if it is genuine",
+                    http_status=response.status_code,
+                )
+        return bytes(body)
