@@ -1,0 +1,474 @@
+"""The `mentionwatch` command: a thin shell over the core.
+
+Each command parses its options, makes one call into the core, and renders the result. Domain
+errors (`MentionwatchError`) become a one-line message and an exit status here, and only here.
+Heavy libraries (httpx, VADER, feedparser) are imported inside the commands that need them,
+so `mentionwatch --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from mentionwatch import __version__
+from mentionwatch.errors import ExitStatus, MentionwatchError, NotFoundError
+
+if TYPE_CHECKING:  # imported for real inside the commands, so `--help` stays fast
+    from rich.console import Console
+
+    from mentionwatch.config import Config
+    from mentionwatch.store import Store
+
+app = typer.Typer(
+    name="mentionwatch",
+    help="Find the posts about your brand that nobody from the brand has answered yet.\n\n"
+    "Example: mentionwatch scan && mentionwatch inbox",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Typer needs Optional[...] here at runtime on Python 3.10, so no `X | None` in these aliases.
+ConfigOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file [default: $MENTIONWATCH_CONFIG, then the user config dir].",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+DbOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--db",
+        help="SQLite database [default: $MENTIONWATCH_DB, the config's"
+        " `database`, then the user data dir].",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see README) instead.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mentionwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Find the posts about your brand that nobody from the brand has answered yet."""
+
+
+@contextlib.contextmanager
+def _reported_errors() -> Iterator[None]:
+    """Turn a domain error into one line on stderr and its exit status; no traceback."""
+    try:
+        yield
+    except MentionwatchError as exc:
+        from mentionwatch.text import safe
+
+        typer.echo(f"mentionwatch: {safe(exc.message)}", err=True)
+        raise typer.Exit(int(exc.exit_status)) from None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _load_config(path: Path | None) -> Config:
+    from mentionwatch.config import find_config_path, load_config
+
+    return load_config(find_config_path(path, os.environ))
+
+
+def _config_if_any(path: Path | None) -> Config | None:
+    """The config, or None if none exists and none was asked for (a broken one still fails)."""
+    from mentionwatch.config import find_config_path
+
+    found = find_config_path(path, os.environ)
+    if path is None and not found.exists():
+        return None
+    return _load_config(path)
+
+
+def _open_store(db: Path | None, config: Config | None) -> Store:
+    from mentionwatch.config import resolve_database_path
+    from mentionwatch.store import Store
+
+    return Store.open(resolve_database_path(db, os.environ, config))
+
+
+def _console() -> Console:
+    from mentionwatch.views.terminal import make_console
+
+    return make_console()
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    from mentionwatch.config import parse_duration
+
+    try:
+        return _now() - parse_duration(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f'expected a duration like "24h" or "7d", got {value!r}', param_hint="--since"
+        ) from None
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 15,
+) -> None:
+    """Run the whole pipeline offline on a bundled sample brand, and show its inbox.
+
+    Serves realistic feeds for the fictional brand Brightloop from a loopback HTTP server,
+    scans them with the real scan code into a temporary database (or --db), and prints the
+    inbox. No network, no config needed.
+
+    Example: mentionwatch demo
+    """
+    from mentionwatch.demo import run_demo
+    from mentionwatch.inbox import build_inbox
+    from mentionwatch.views.terminal import inbox_caption, inbox_table, scan_summary
+
+    console = _console()
+    with _reported_errors(), run_demo(db) as (config, store, report):
+        entries = build_inbox(store, config.brand, now=_now())
+        console.print(
+            inbox_table(
+                console, entries[:limit], f"{config.brand.name}: unanswered negative mentions"
+            )
+        )
+        console.print(inbox_caption(entries, every_open=False, total_shown=len(entries)))
+        console.print(scan_summary(report))
+        console.print(
+            f"Demo database: {store.path}  (try: mentionwatch show ID --db {store.path})"
+            if db
+            else "Try it on your brand: mentionwatch init, then mentionwatch scan."
+        )
+
+
+@app.command()
+def init(
+    config: ConfigOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter config to the user config dir (or --config).
+
+    Example: mentionwatch init --config ./mentionwatch.toml
+    """
+    from importlib.resources import files
+
+    from mentionwatch.config import find_config_path
+
+    target = find_config_path(config, os.environ)
+    if target.exists() and not force:
+        typer.echo(f"mentionwatch: {target} exists; use --force to overwrite it", err=True)
+        raise typer.Exit(int(ExitStatus.USAGE))
+    starter = files("mentionwatch").joinpath("config.example.toml").read_text(encoding="utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(starter, encoding="utf-8")
+    typer.echo(f"Wrote {target}. Edit [brand] and [[sources]], then run: mentionwatch scan")
+
+
+@app.command()
+def scan(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    every: Annotated[bool, typer.Option("--all", help="Poll every source, due or not.")] = False,
+    source: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--source", "-s", help="Poll only this source (repeatable)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Poll the sources that are due, store new mentions, print a summary.
+
+    Exit status 1 if a source failed (the others were still stored).
+
+    Example: mentionwatch scan --all
+    """
+    from mentionwatch.config import resolve_database_path
+    from mentionwatch.scan import run_scan, scan_lock
+    from mentionwatch.views.export import scan_report_json, write_json
+    from mentionwatch.views.terminal import scan_summary, scan_table
+
+    with _reported_errors():
+        loaded = _load_config(config)
+        unknown = [name for name in source or [] if loaded.source(name) is None]
+        if unknown:
+            raise MentionwatchError(f"no source named {', '.join(unknown)} in {loaded.path}")
+        database = resolve_database_path(db, os.environ, loaded)
+        with scan_lock(database), _open_store(database, loaded) as store:
+            report = run_scan(loaded, store, force=every, only=source or [])
+    if as_json:
+        write_json(scan_report_json(report), sys.stdout)
+    else:
+        console = _console()
+        if report.sources:
+            console.print(scan_table(console, report))
+            console.print(scan_summary(report))
+        else:
+            console.print("No source is due. Use --all to poll them anyway.")
+    if report.failed:
+        raise typer.Exit(int(ExitStatus.SOURCES_FAILED))
+
+
+@app.command()
+def inbox(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many.", min=1)] = 50,
+    source: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--source", "-s", help="Only this source (repeatable)."),
+    ] = None,
+    since: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help='Only posts newer than this, e.g. "24h", "7d".'),
+    ] = None,
+    every_open: Annotated[
+        bool, typer.Option("--all", help="Every open mention, not only negative ones.")
+    ] = False,
+    as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead.")] = False,
+) -> None:
+    """The negative mentions nobody has answered yet, most urgent first.
+
+    Priority (0-100) weighs how negative a post is and how long it has waited against
+    brand.sla; "SLA!" marks a breach.
+
+    Example: mentionwatch inbox --since 7d --limit 20
+    """
+    from mentionwatch.inbox import build_inbox
+    from mentionwatch.views.export import inbox_entry_json, write_inbox_csv, write_json
+    from mentionwatch.views.terminal import inbox_caption, inbox_table
+
+    newer_than = _since(since)
+    with _reported_errors():
+        loaded = _load_config(config)
+        with _open_store(db, loaded) as store:
+            entries = build_inbox(
+                store,
+                loaded.brand,
+                now=_now(),
+                every_open=every_open,
+                sources=source or [],
+                since=newer_than,
+            )
+    shown = entries[:limit]
+    if as_json:
+        write_json([inbox_entry_json(e) for e in shown], sys.stdout)
+    elif as_csv:
+        write_inbox_csv(shown, sys.stdout)
+    else:
+        console = _console()
+        what = "open mentions" if every_open else "unanswered negative mentions"
+        if shown:
+            console.print(inbox_table(console, shown, f"{loaded.brand.name}: {what}"))
+        caption = inbox_caption(entries, every_open, len(entries))
+        if len(entries) > len(shown):
+            caption.append(f" Showing the first {len(shown)}; use --limit for more.")
+        console.print(caption)
+
+
+@app.command()
+def show(
+    mention_id: Annotated[int, typer.Argument(metavar="ID", help="The mention's id.")],
+    config: ConfigOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One mention in full: text, scores, why it scored so, status.
+
+    Example: mentionwatch show 42
+    """
+    from mentionwatch.classify.sentiment import sentence_scores, text_to_score
+    from mentionwatch.inbox import rank
+    from mentionwatch.views.export import inbox_entry_json, write_json
+    from mentionwatch.views.terminal import mention_detail
+
+    with _reported_errors():
+        loaded = _config_if_any(config)
+        with _open_store(db, loaded) as store:
+            mention = store.mention(mention_id)
+        if mention is None:
+            raise NotFoundError(f"no mention with id {mention_id}")
+    from mentionwatch.config import BrandConfig
+
+    brand = loaded.brand if loaded else BrandConfig(name="", terms=("?",))
+    entry = rank([mention], brand, _now())[0]
+    if as_json:
+        write_json(inbox_entry_json(entry), sys.stdout)
+        return
+    from mentionwatch.models import MentionStatus
+
+    is_open = mention.status is MentionStatus.OPEN
+    _console().print(
+        mention_detail(
+            mention,
+            sentence_scores(text_to_score(mention.title, mention.text)),
+            entry.urgency.priority if is_open else None,
+            entry.urgency.breached and is_open,
+            _now(),
+        )
+    )
+
+
+def _mark(
+    mention_id: int, status: str, by: str | None, config: Path | None, db: Path | None
+) -> None:
+    from mentionwatch.models import MentionStatus
+    from mentionwatch.text import safe
+
+    with _reported_errors():
+        with _open_store(db, _config_if_any(config)) as store:
+            updated = store.set_status(mention_id, MentionStatus(status), by=by, at=_now())
+        if updated is None:
+            raise NotFoundError(f"no mention with id {mention_id}")
+    who = f" by {safe(by, single_line=True)}" if by else ""
+    typer.echo(f"#{mention_id} is now {status}{who}.")
+
+
+ById = Annotated[int, typer.Argument(metavar="ID", help="The mention's id.")]
+
+
+@app.command()
+def answer(
+    mention_id: ById,
+    by: Annotated[str, typer.Option("--by", help="Who answered (a name or handle).")],
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Mark a mention as answered. Manual marks survive every re-scan.
+
+    Example: mentionwatch answer 42 --by maya
+    """
+    _mark(mention_id, "answered", by, config, db)
+
+
+@app.command()
+def ignore(mention_id: ById, config: ConfigOption = None, db: DbOption = None) -> None:
+    """Mark a mention as needing no answer; it leaves the inbox.
+
+    Example: mentionwatch ignore 42
+    """
+    _mark(mention_id, "ignored", None, config, db)
+
+
+@app.command()
+def reopen(mention_id: ById, config: ConfigOption = None, db: DbOption = None) -> None:
+    """Put an answered or ignored mention back in the inbox.
+
+    Example: mentionwatch reopen 42
+    """
+    _mark(mention_id, "open", None, config, db)
+
+
+@app.command()
+def sources(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Each source: when it was last polled, what it stored, and its errors.
+
+    Example: mentionwatch sources
+    """
+    from mentionwatch.config import format_duration
+    from mentionwatch.views.export import source_state_json, write_json
+    from mentionwatch.views.terminal import sources_table
+
+    with _reported_errors():
+        loaded = _load_config(config)
+        with _open_store(db, loaded) as store:
+            states = {s.name: s for s in store.source_states()}
+            for source_config in loaded.sources:
+                states.setdefault(
+                    source_config.name, store.source_state(source_config.name, source_config.kind)
+                )
+            last = {name: r for name in states if (r := store.last_source_report(name))}
+    if as_json:
+        rows = []
+        for name, state in states.items():
+            configured = loaded.source(name)
+            settings = None
+            if configured:
+                settings = {
+                    "interval": format_duration(configured.interval),
+                    "enabled": configured.enabled,
+                }
+            rows.append(source_state_json(state, settings, last.get(name)))
+        write_json(rows, sys.stdout)
+        return
+    console = _console()
+    console.print(sources_table(console, loaded, list(states.values()), last, _now()))
+
+
+@app.command()
+def classify(
+    text: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help='Text to score; omit it (or give "-") to read lines from stdin.'),
+    ] = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Score text without storing it, with the config's thresholds.
+
+    Example: echo "My order never arrived" | mentionwatch classify --json
+    """
+    from mentionwatch.classify.sentiment import classify_text
+    from mentionwatch.config import SentimentConfig
+    from mentionwatch.views.export import classification_json
+    from mentionwatch.views.terminal import classification_line
+
+    with _reported_errors():
+        loaded = _config_if_any(config)
+    thresholds = loaded.sentiment if loaded else SentimentConfig()
+    lines = [text] if text not in (None, "-") else (line.rstrip("\n") for line in sys.stdin)
+    console = None if as_json else _console()
+    for line in lines:
+        if line is None or not line.strip():
+            continue
+        verdict = classify_text(line, thresholds)
+        if console is None:
+            import json
+
+            typer.echo(json.dumps(classification_json(line, verdict), ensure_ascii=False))
+        else:
+            console.print(classification_line(line, verdict))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

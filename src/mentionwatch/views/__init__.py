@@ -1,0 +1,1 @@
+"""Rows in, output out: terminal tables, JSON and CSV. No queries, no network."""

@@ -1,0 +1,316 @@
+"""Rich renderings for the terminal.
+
+Every untrusted string goes through `text.safe` and into a `rich.text.Text`, never into a
+markup string, so a post containing `[bold]` or `[link=...]` is shown literally. On a terminal
+the tables have borders and colour; piped (cron mail, `| less`) they are plain aligned text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import IO
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from mentionwatch.config import Config, SourceConfig, format_duration
+from mentionwatch.inbox import InboxEntry
+from mentionwatch.models import (
+    Classification,
+    MentionStatus,
+    ScanReport,
+    SentimentLabel,
+    SourceOutcome,
+    SourceReport,
+    SourceState,
+    StoredMention,
+)
+from mentionwatch.text import safe
+from mentionwatch.text import snippet as one_line
+
+LABEL_STYLE = {
+    SentimentLabel.NEGATIVE: "red",
+    SentimentLabel.NEUTRAL: "dim",
+    SentimentLabel.POSITIVE: "green",
+}
+STATUS_STYLE = {
+    MentionStatus.OPEN: "yellow",
+    MentionStatus.ANSWERED: "green",
+    MentionStatus.IGNORED: "dim",
+    MentionStatus.OWN: "blue",
+}
+
+
+def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
+    """A console for our output: no automatic highlighting, and wide plain text when piped."""
+    console = Console(file=file, stderr=stderr, highlight=False, emoji=False)
+    if not console.is_terminal:
+        # Piped output is read by mail clients and scripts: do not wrap it at 80 columns.
+        console = Console(
+            file=file, stderr=stderr, highlight=False, emoji=False, width=320, no_color=True
+        )
+    return console
+
+
+def untrusted(value: str | None, style: str = "", width: int | None = None) -> Text:
+    """Untrusted text as a literal, single-line Rich Text (markup and controls neutralised)."""
+    clean = safe(value, single_line=True)
+    if width is not None:
+        clean = one_line(clean, width)
+    return Text(clean, style=style)
+
+
+def age(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+    return f"{seconds // 86400}d{(seconds % 86400) // 3600}h"
+
+
+def _table(console: Console, title: str | None = None) -> Table:
+    from rich import box
+
+    bordered = console.is_terminal
+    return Table(
+        title=title,
+        box=box.SIMPLE_HEAD if bordered else None,
+        show_edge=False,
+        header_style="bold" if bordered else "",
+        pad_edge=False,
+    )
+
+
+def inbox_table(console: Console, entries: Sequence[InboxEntry], title: str) -> Table:
+    """The inbox. Piped, every row is one full line; on a terminal the columns fit its width."""
+    piped = not console.is_terminal
+    # Below ~120 columns a link column would squeeze the snippet to nothing; `show ID` has it.
+    with_link = piped or console.width >= 120
+    table = _table(console, title)
+    table.add_column("id", justify="right", no_wrap=True, min_width=2)
+    table.add_column("prio", justify="right", no_wrap=True, min_width=4)
+    table.add_column("age", no_wrap=True, min_width=5)
+    table.add_column("source", no_wrap=True, max_width=None if piped else 14)
+    table.add_column("author", no_wrap=True, max_width=None if piped else 18)
+    if piped:
+        table.add_column("snippet", no_wrap=True, width=100, overflow="ellipsis")
+    else:
+        table.add_column("snippet", ratio=1, min_width=24)
+    table.add_column("score", justify="right", no_wrap=True, min_width=5)
+    if with_link:
+        link_width = None if piped else (40 if console.width >= 170 else 28)
+        table.add_column("link", no_wrap=True, max_width=link_width)
+    for entry in entries:
+        m = entry.mention
+        waited = Text(age(entry.urgency.waited))
+        if entry.urgency.breached:
+            waited = Text(age(entry.urgency.waited) + "!", style="bold red")
+        cells: list[RenderableType] = [
+            str(m.id),
+            f"{entry.urgency.priority:.0f}",
+            waited,
+            untrusted(m.source),
+            untrusted(m.author or "-"),
+            untrusted(m.snippet or m.title, width=160),
+            Text(f"{m.compound:+.2f}", style=LABEL_STYLE[m.label]),
+        ]
+        if with_link:
+            cells.append(untrusted(m.url) if piped else short_link(m.url, link_width or 40))
+        table.add_row(*cells)
+    return table
+
+
+def short_link(url: str, width: int = 40) -> Text:
+    """The link shortened to `host/path…`, clickable (OSC 8) to the full URL where supported."""
+    from rich.style import Style
+
+    from mentionwatch.text import is_web_url
+
+    clean = safe(url, single_line=True)
+    shown = one_line(clean.split("://", 1)[-1].removeprefix("www."), width)
+    if not is_web_url(clean):
+        return Text(shown)
+    return Text(shown, style=Style(color="cyan", link=clean))
+
+
+def inbox_caption(entries: Sequence[InboxEntry], every_open: bool, total_shown: int) -> Text:
+    breached = sum(1 for e in entries if e.urgency.breached)
+    what = "open mentions" if every_open else "unanswered negative mentions"
+    if not entries:
+        return Text(f"No {what}. Nothing waits for an answer.", style="green")
+    line = f"{total_shown} {what}"
+    if breached:
+        line += f", {breached} past SLA (age marked !)"
+    return Text(line + ".", style="bold")
+
+
+def mention_detail(
+    mention: StoredMention,
+    sentences: Sequence[tuple[str, float]],
+    priority: float | None,
+    breached: bool,
+    now: datetime,
+) -> RenderableType:
+    """`show ID`: the post in full, its scores, why it scored so, and its status."""
+    meta = Table.grid(padding=(0, 2))
+    meta.add_column(style="bold", no_wrap=True)
+    meta.add_column()
+    meta.add_row("id", str(mention.id))
+    meta.add_row("source", Text.assemble(untrusted(mention.source), f" ({mention.kind})"))
+    meta.add_row("author", untrusted(mention.author or "-"))
+    meta.add_row(
+        "posted", f"{mention.created_at:%Y-%m-%d %H:%M} UTC ({age(now - mention.created_at)} ago)"
+    )
+    meta.add_row("link", untrusted(mention.url, style="cyan"))
+    meta.add_row("matched", untrusted(mention.matched_term or "-"))
+    meta.add_row(
+        "sentiment",
+        Text(f"{mention.label.value} ({mention.compound:+.3f})", style=LABEL_STYLE[mention.label]),
+    )
+    if priority is not None:
+        meta.add_row(
+            "priority",
+            Text(
+                f"{priority:.0f}" + ("  (past SLA)" if breached else ""),
+                style="bold red" if breached else "",
+            ),
+        )
+    status = Text(mention.status.value, style=STATUS_STYLE[mention.status])
+    if mention.status is MentionStatus.ANSWERED:
+        status.append(f" by {safe(mention.answered_by or '?', single_line=True)}")
+        if mention.answered_at:
+            status.append(f" at {mention.answered_at:%Y-%m-%d %H:%M} UTC")
+    elif mention.status_changed_at:
+        status.append(f" since {mention.status_changed_at:%Y-%m-%d %H:%M} UTC")
+    meta.add_row("status", status)
+
+    parts: list[RenderableType] = [meta, Text("")]
+    if mention.title:
+        parts.append(Text(safe(mention.title, single_line=True), style="bold"))
+    parts.append(Text(safe(mention.text)))
+    parts.append(Text(""))
+    parts.append(
+        Text("Why it scored so (VADER compound per sentence, most negative first):", style="bold")
+    )
+    explained = Table.grid(padding=(0, 2))
+    explained.add_column(justify="right", no_wrap=True)
+    explained.add_column()
+    for sentence, score in sorted(sentences, key=lambda pair: pair[1])[:8]:
+        style = "red" if score <= -0.05 else "green" if score >= 0.05 else "dim"
+        explained.add_row(Text(f"{score:+.3f}", style=style), untrusted(sentence, width=200))
+    parts.append(explained)
+    return Group(*parts)
+
+
+def classification_line(text: str, verdict: Classification) -> Text:
+    line = Text()
+    line.append(f"{verdict.label.value:<8}", style=LABEL_STYLE[verdict.label])
+    line.append(f" {verdict.compound:+.3f}  ")
+    line.append_text(untrusted(text, width=120))
+    return line
+
+
+def scan_table(console: Console, report: ScanReport) -> Table:
+    table = _table(console, "Scan")
+    for column, justify in [
+        ("source", "left"),
+        ("kind", "left"),
+        ("result", "left"),
+        ("http", "right"),
+        ("seen", "right"),
+        ("relevant", "right"),
+        ("new", "right"),
+        ("updated", "right"),
+        ("time", "right"),
+        ("error", "left"),
+    ]:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for s in report.sources:
+        table.add_row(
+            untrusted(s.name),
+            s.kind,
+            _outcome(s),
+            str(s.http_status or "-"),
+            str(s.items_seen),
+            str(s.relevant),
+            str(s.new),
+            str(s.updated),
+            f"{s.duration_s:.2f}s",
+            untrusted(s.error or "", style="red"),
+        )
+    return table
+
+
+def _outcome(report: SourceReport) -> Text:
+    style = {
+        SourceOutcome.OK: "green",
+        SourceOutcome.NOT_MODIFIED: "dim",
+        SourceOutcome.ERROR: "bold red",
+    }[report.outcome]
+    return Text(report.outcome.value.replace("_", " "), style=style)
+
+
+def scan_summary(report: ScanReport) -> Text:
+    seconds = (report.finished_at - report.started_at).total_seconds()
+    polled = len(report.sources)
+    line = (
+        f"Scanned {polled} source{'s' if polled != 1 else ''} in {seconds:.1f}s:"
+        f" {report.new} new, {report.updated} updated"
+    )
+    if report.failed:
+        names = ", ".join(safe(s.name, single_line=True) for s in report.failed)
+        return Text(f"{line}, {len(report.failed)} failed ({names}).", style="bold red")
+    return Text(line + ".", style="bold")
+
+
+def sources_table(
+    console: Console,
+    config: Config | None,
+    states: Sequence[SourceState],
+    last_reports: dict[str, SourceReport],
+    now: datetime,
+) -> Table:
+    table = _table(console, "Sources")
+    for column in [
+        "source",
+        "kind",
+        "interval",
+        "last poll",
+        "last success",
+        "stored",
+        "last result",
+        "errors",
+        "last error",
+    ]:
+        table.add_column(column)
+    by_name = {state.name: state for state in states}
+    configured: list[SourceConfig] = list(config.sources) if config else []
+    names = [s.name for s in configured] + sorted(set(by_name) - {s.name for s in configured})
+    for name in names:
+        source = next((s for s in configured if s.name == name), None)
+        state = by_name.get(name)
+        last = last_reports.get(name)
+        interval = format_duration(source.interval) if source else "(not in config)"
+        if source and not source.enabled:
+            interval += " (disabled)"
+        table.add_row(
+            untrusted(name),
+            source.kind if source else (state.kind if state else "?"),
+            interval,
+            _ago(state.last_attempt_at if state else None, now),
+            _ago(state.last_success_at if state else None, now),
+            str(state.mentions_stored if state else 0),
+            _outcome(last) if last else Text("never polled", style="dim"),
+            Text(str(state.consecutive_errors), style="red")
+            if state and state.consecutive_errors
+            else Text("0"),
+            untrusted(state.last_error if state else "", style="red", width=80),
+        )
+    return table
+
+
+def _ago(moment: datetime | None, now: datetime) -> str:
+    return f"{age(now - moment)} ago" if moment else "-"
