@@ -1,0 +1,175 @@
+"""The SQLite store, on real files: schema, pragmas, upserts, state and manual marks."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from mentionwatch.errors import MentionwatchError
+from mentionwatch.models import (
+    Classification,
+    Mention,
+    MentionStatus,
+    ScoredMention,
+    SearchResult,
+    SentimentLabel,
+)
+from mentionwatch.store import Store
+from mentionwatch.store.migrations import MIGRATIONS
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+NEGATIVE = Classification(-0.6, SentimentLabel.NEGATIVE, "never arrived")
+
+
+def scored(
+    native_id: str = "guid-1",
+    text: str = "My Acme order never arrived",
+    own: bool = False,
+    created: datetime | None = NOW - timedelta(hours=2),
+) -> ScoredMention:
+    mention = Mention(
+        source="alerts",
+        kind="rss",
+        native_id=native_id,
+        url=f"https://example.com/{native_id}",
+        title="Order",
+        text=text,
+        created_at=created,
+        author="jo",
+        matched_term="Acme",
+    )
+    return ScoredMention(mention, NEGATIVE, own)
+
+
+def save(
+    store: Store, *items: ScoredMention, result: SearchResult | None = None, at: datetime = NOW
+) -> tuple[int, int]:
+    state = store.source_state("alerts", "rss")
+    return store.save_poll(state, result or SearchResult(list(i.mention for i in items)), items, at)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store.open(tmp_path / "sub" / "mw.db") as opened:
+        yield opened  # type: ignore[misc]
+
+
+def test_new_database_is_migrated_with_safe_pragmas(store: Store) -> None:
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"mentions", "source_state", "scan_runs", "source_runs"} <= tables
+
+
+def test_reopening_keeps_data_and_does_not_migrate_twice(tmp_path: Path) -> None:
+    path = tmp_path / "mw.db"
+    with Store.open(path) as first:
+        save(first, scored())
+    with Store.open(path) as second:
+        assert second.count_mentions() == 1
+        assert second.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "mw.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(MentionwatchError, match="newer mentionwatch"):
+        Store.open(path)
+
+
+def test_a_mention_is_stored_once_and_updated_only_when_it_changed(store: Store) -> None:
+    assert save(store, scored()) == (1, 0)
+    assert save(store, scored()) == (0, 0)
+    assert save(store, scored(text="My Acme order never arrived. Edit: still nothing")) == (0, 1)
+    assert store.count_mentions() == 1
+    (stored,) = store.open_mentions()
+    assert stored.text.endswith("still nothing")
+    assert stored.created_at == NOW - timedelta(hours=2)
+    assert stored.fetched_at == NOW
+
+
+def test_a_post_without_a_date_is_dated_when_first_fetched(store: Store) -> None:
+    save(store, scored(created=None))
+    (stored,) = store.open_mentions()
+    assert stored.created_at == NOW
+
+
+def test_manual_marks_survive_rescans(store: Store) -> None:
+    save(store, scored("a"), scored("b"))
+    a, b = store.open_mentions()
+    answered = store.set_status(a.id, MentionStatus.ANSWERED, by="maya", at=NOW)
+    assert answered is not None and answered.answered_by == "maya" and answered.answered_at == NOW
+    store.set_status(b.id, MentionStatus.IGNORED, by=None, at=NOW)
+    save(store, scored("a", text="edited a"), scored("b", text="edited b"))
+    assert store.mention(a.id).status is MentionStatus.ANSWERED  # type: ignore[union-attr]
+    assert store.mention(b.id).status is MentionStatus.IGNORED  # type: ignore[union-attr]
+    assert store.mention(a.id).text == "edited a"  # type: ignore[union-attr]
+    assert store.open_mentions() == []
+
+
+def test_reopen_clears_the_answer(store: Store) -> None:
+    save(store, scored())
+    (m,) = store.open_mentions()
+    store.set_status(m.id, MentionStatus.ANSWERED, by="maya", at=NOW)
+    reopened = store.set_status(m.id, MentionStatus.OPEN, by=None, at=NOW)
+    assert reopened is not None and reopened.status is MentionStatus.OPEN
+    assert reopened.answered_by is None and reopened.answered_at is None
+
+
+def test_marking_an_unknown_id_returns_none(store: Store) -> None:
+    assert store.set_status(999, MentionStatus.IGNORED, by=None, at=NOW) is None
+
+
+def test_the_brands_own_posts_are_stored_but_never_open(store: Store) -> None:
+    save(store, scored("mine", own=True), scored("theirs"))
+    assert [m.native_id for m in store.open_mentions()] == ["theirs"]
+    assert store.count_mentions() == 2
+
+
+def test_open_mentions_filters_by_label_source_and_time(store: Store) -> None:
+    positive = ScoredMention(scored("p").mention, Classification(0.7, SentimentLabel.POSITIVE, ""))
+    old = scored("old", created=NOW - timedelta(days=10))
+    save(store, scored("n"), positive, old)
+    negatives = store.open_mentions(labels=[SentimentLabel.NEGATIVE])
+    assert {m.native_id for m in negatives} == {"n", "old"}
+    recent = store.open_mentions(since=NOW - timedelta(days=1))
+    assert {m.native_id for m in recent} == {"n", "p"}
+    assert store.open_mentions(sources=["elsewhere"]) == []
+    assert [m.native_id for m in store.open_mentions()] == ["old", "n", "p"]  # oldest first
+
+
+def test_validators_and_cursor_are_saved_with_the_mentions(store: Store) -> None:
+    save(store, scored(), result=SearchResult([], cursor="c1", etag='"e1"', last_modified="lm"))
+    state = store.source_state("alerts", "rss")
+    assert (state.cursor, state.etag, state.last_modified) == ("c1", '"e1"', "lm")
+    assert state.last_success_at == NOW and state.consecutive_errors == 0
+
+
+def test_failures_are_counted_and_success_resets_them(store: Store) -> None:
+    store.record_failure("alerts", "rss", "HTTP 500", NOW)
+    store.record_failure("alerts", "rss", "HTTP 502", NOW + timedelta(minutes=5))
+    state = store.source_state("alerts", "rss")
+    assert state.consecutive_errors == 2 and state.last_error == "HTTP 502"
+    assert state.last_success_at is None
+    save(store, scored(), at=NOW + timedelta(minutes=10))
+    state = store.source_state("alerts", "rss")
+    assert state.consecutive_errors == 0 and state.last_error is None
+
+
+def test_a_failure_keeps_what_the_source_stored_before(store: Store) -> None:
+    save(store, scored())
+    store.record_failure("alerts", "rss", "HTTP 500", NOW)
+    assert store.count_mentions() == 1
+
+
+def test_a_failed_transaction_stores_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        db.execute("INSERT INTO source_state (name, kind) VALUES ('x', 'rss')")
+        raise RuntimeError("crash mid-transaction")
+    assert store.db.execute("SELECT count(*) FROM source_state").fetchone()[0] == 0

@@ -1,0 +1,82 @@
+"""text.py: HTML to text, safe() for the terminal, sentence splitting, links."""
+
+from __future__ import annotations
+
+import pytest
+
+from mentionwatch.text import canonical_url, html_to_text, is_web_url, safe, split_sentences
+
+HOSTILE = (
+    "Acme \x1b]52;c;SGVsbG8=\x07clipboard \x1b[2Jclear \x1b]8;;http://evil.example\x1b\\link"
+    "\x1b]8;;\x1b\\ \u202ereversed\u202c \x9b31m c1 zero\u200bwidth \x00nul\r\x7fdel"
+)
+
+
+def test_safe_removes_every_control_and_format_character() -> None:
+    cleaned = safe(HOSTILE)
+    for char in cleaned:
+        assert char in "\n\t" or (ord(char) >= 0x20 and not 0x7F <= ord(char) <= 0x9F)
+    assert "\u202e" not in cleaned and "\u200b" not in cleaned and "\u202c" not in cleaned
+    # The printable payload stays readable: nothing a person wrote is lost but the controls.
+    assert "clipboard" in cleaned and "reversed" in cleaned and "zerowidth" in cleaned
+
+
+def test_safe_keeps_ordinary_unicode_and_emoji() -> None:
+    text = "Café ☕ — ça marche? 😡 日本語"
+    assert safe(text) == text
+
+
+def test_safe_single_line_folds_newlines_and_tabs() -> None:
+    assert safe("one\ntwo\tthree\r\n four", single_line=True) == "one two three four"
+
+
+def test_safe_of_nothing_is_empty() -> None:
+    assert safe(None) == "" and safe("") == ""
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("<p>My <b>Acme</b> order never arrived</p>", "My Acme order never arrived"),
+        ("Q&amp;A with &lt;Acme&gt;", "Q&A with <Acme>"),
+        ("<p>one</p><p>two</p>", "one\n\ntwo"),
+        ("line<br>break", "line\nbreak"),
+        ("<script>alert(1)</script><style>p{}</style>visible", "visible"),
+        ("a&nbsp;b", "a b"),
+        ("", ""),
+    ],
+)
+def test_html_to_text(markup: str, expected: str) -> None:
+    assert html_to_text(markup) == expected
+
+
+def test_split_sentences() -> None:
+    text = "The app crashed again. Lost everything! Why?\nStill waiting… Nobody replies."
+    assert split_sentences(text) == [
+        "The app crashed again.",
+        "Lost everything!",
+        "Why?",
+        "Still waiting…",
+        "Nobody replies.",
+    ]
+
+
+def test_canonical_url_ignores_scheme_case_tracking_and_fragment() -> None:
+    a = canonical_url("http://WWW.Example.com/post?id=7&utm_source=x&fbclid=y#comments")
+    b = canonical_url("https://www.example.com/post?id=7")
+    assert a == b == "https://www.example.com/post?id=7"
+
+
+@pytest.mark.parametrize(
+    ("url", "web"),
+    [
+        ("https://example.com", True),
+        ("HTTP://example.com", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,hi", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_is_web_url(url: str | None, web: bool) -> None:
+    assert is_web_url(url) is web
