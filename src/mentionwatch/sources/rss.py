@@ -68,20 +68,24 @@ def parse_feed(body: bytes, *, source: str, base_url: str, content_type: str = "
     """Parse a feed body into mentions (not yet filtered for relevance)."""
     import feedparser
 
-    headers = {"content-location": base_url}
-    if content_type:
-        headers["content-type"] = content_type
+    # No content-location: feedparser would resolve every <id> against it too, turning Reddit's
+    # GUID "t3_abc" into "https://host/path/t3_abc", an id that changes with the feed's URL.
+    # Links are resolved against base_url below instead.
+    headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
-    if parsed.bozo and not parsed.entries and not parsed.get("version"):
+    # Without a version feedparser found no feed at all (an HTML error page, an XML error
+    # document, an empty body), whether or not it also flagged the body as malformed.
+    if not parsed.entries and not parsed.get("version"):
         reason = parsed.get("bozo_exception") or "unrecognised content"
         raise SourceError(f"not an RSS or Atom feed: {reason}")
-    return [_entry_to_mention(entry, source, base_url) for entry in parsed.entries]
+    atom = str(parsed.get("version", "")).startswith("atom")
+    return [_entry_to_mention(entry, source, base_url, atom) for entry in parsed.entries]
 
 
-def _entry_to_mention(entry: Any, source: str, base_url: str) -> Mention:
+def _entry_to_mention(entry: Any, source: str, base_url: str, atom: bool) -> Mention:
     link = unwrap_redirect(urljoin(base_url, entry.get("link", ""))) if entry.get("link") else ""
     title = html_to_text(entry.get("title", ""))
-    text = html_to_text(_entry_body(entry))
+    text = html_to_text(_entry_body(entry, atom))
     return Mention(
         source=source,
         kind=RssSource.kind,
@@ -96,15 +100,23 @@ def _entry_to_mention(entry: Any, source: str, base_url: str) -> Mention:
 
 # Reddit's feeds put the post between these markers, then "submitted by ... [link] [comments]".
 _REDDIT_BODY_END = "<!-- SC_ON -->"
+# Link posts have no markers, only the trailer, which Reddit opens with a literal "&#32;".
+_REDDIT_TRAILER = re.compile(r"&#32;\s*submitted by\s*&#32;")
 # A Mastodon status URL: https://HOST/@USER/ID. Its hashtag feeds name no author, the URL does.
 _MASTODON_STATUS = re.compile(r"^https?://([^/]+)/@([\w.]+)/\d+$")
 
 
-def _entry_body(entry: Any) -> str:
+def _entry_body(entry: Any, atom: bool) -> str:
     # Atom <content> (or RSS content:encoded) is the full text; <summary>/<description> a teaser.
-    body = next((str(c["value"]) for c in entry.get("content", []) if c.get("value")), "")
+    contents = entry.get("content", [])
+    if not atom:
+        # RSS content:encoded is always HTML; a plain-text "content" is an item's
+        # media:description (image alt text, e.g. Mastodon's) that feedparser filed there.
+        contents = [c for c in contents if c.get("type") != "text/plain"]
+    body = next((str(c["value"]) for c in contents if c.get("value")), "")
     body = body or str(entry.get("summary", ""))
-    return body.split(_REDDIT_BODY_END, 1)[0]
+    body = body.split(_REDDIT_BODY_END, 1)[0]
+    return _REDDIT_TRAILER.split(body, 1)[0]
 
 
 def _entry_author(entry: Any, link: str) -> str | None:
