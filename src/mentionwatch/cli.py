@@ -131,7 +131,7 @@ def _since(value: str | None) -> datetime | None:
 
     try:
         return _now() - parse_duration(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a date before year 1
         raise typer.BadParameter(
             f'expected a duration like "24h" or "7d", got {value!r}', param_hint="--since"
         ) from None
@@ -223,7 +223,7 @@ def scan(
         loaded = _load_config(config)
         unknown = [name for name in source or [] if loaded.source(name) is None]
         if unknown:
-            raise MentionwatchError(f"no source named {', '.join(unknown)} in {loaded.path}")
+            raise NotFoundError(f"no source named {', '.join(unknown)} in {loaded.path}")
         database = resolve_database_path(db, os.environ, loaded)
         with scan_lock(database), _open_store(database, loaded) as store:
             report = run_scan(loaded, store, force=every, only=source or [])

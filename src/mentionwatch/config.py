@@ -58,17 +58,25 @@ def parse_duration(text: str) -> timedelta:
     )
     if seconds <= 0:
         raise ValueError(f"a duration must be positive: {text!r}")
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"a duration this long is not supported: {text!r}") from None
 
 
 def format_duration(delta: timedelta) -> str:
     """The inverse of `parse_duration`, for messages and `init`: `timedelta(hours=4)` -> `"4h"`."""
-    seconds = int(delta.total_seconds())
+    seconds = delta.days * 86400 + delta.seconds
     parts = []
-    for unit in ("d", "h", "m", "s"):
+    for unit in ("d", "h", "m"):
         amount, seconds = divmod(seconds, _DURATION_UNITS[unit])
         if amount:
             parts.append(f"{amount}{unit}")
+    # Keep a fraction ("0.5s" parses): truncating it could print "0s", which does not.
+    if delta.microseconds:
+        parts.append(f"{seconds}.{delta.microseconds:06d}".rstrip("0") + "s")
+    elif seconds:
+        parts.append(f"{seconds}s")
     return "".join(parts) or "0s"
 
 
@@ -331,6 +339,10 @@ class _TableReader:
             return self.fail(  # type: ignore[no-any-return]
                 f"{key_path}.kind", f"one of {', '.join(available_kinds())}", common.kind
             )
+        # Checked here, not by `build`, so the message lists the common keys too, not only the
+        # kind's own (`intervall` must not be told "one of the known keys (url)").
+        known = _COMMON_SOURCE_KEYS | {f.name for f in dataclasses.fields(cls.Settings)}
+        self.reject_unknown(table, set(known), key_path)
         specific = {k: v for k, v in table.items() if k not in _COMMON_SOURCE_KEYS}
         settings = self.build(cls.Settings, specific, key_path)
         return SourceConfig(
