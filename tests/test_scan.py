@@ -303,8 +303,8 @@ def test_failing_sources_are_isolated_and_keep_what_they_stored(
     assert len(store.open_mentions(sources=["kitchen"])) == 2
     assert store.count_mentions() == 7
     # The scan history records the failure as the most recent outcome of that source.
-    last = store.last_source_report("kitchen")
-    assert last is not None and last.outcome is SourceOutcome.ERROR
+    last = store.last_source_reports()["kitchen"]
+    assert last.outcome is SourceOutcome.ERROR and last.kind == "rss"
 
     # A source that recovers is back to zero errors.
     http_server.serve_file("/kitchen", "feeds/rss2-plain.xml", RSS)

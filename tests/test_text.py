@@ -80,3 +80,20 @@ def test_canonical_url_ignores_scheme_case_tracking_and_fragment() -> None:
 )
 def test_is_web_url(url: str | None, web: bool) -> None:
     assert is_web_url(url) is web
+
+
+@pytest.mark.parametrize(
+    ("hostile", "expected"),
+    [
+        ("bad\x1b[31mred\x1b[0m", "badred"),
+        ("copy \x1b]52;c;SGVsbG8=\x07me", "copy me"),
+        ("osc8 \x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\ here", "osc8 click here"),
+        ("c1 csi \x9b2Jgone", "c1 csi gone"),
+        ("reset \x1bcnow", "reset now"),
+        ("dangling escape at the end \x1b", "dangling escape at the end "),
+    ],
+)
+def test_safe_drops_whole_escape_sequences_not_just_their_controls(
+    hostile: str, expected: str
+) -> None:
+    assert safe(hostile) == expected

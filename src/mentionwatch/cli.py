@@ -34,6 +34,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    # A traceback (a bug, never a user error) must not print local variables: they can hold
+    # tokens and passwords.
+    pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -155,17 +158,12 @@ def demo(
     """
     from mentionwatch.demo import run_demo
     from mentionwatch.inbox import build_inbox
-    from mentionwatch.views.terminal import inbox_caption, inbox_table, scan_summary
+    from mentionwatch.views.terminal import print_inbox, scan_summary
 
     console = _console()
     with _reported_errors(), run_demo(db) as (config, store, report):
         entries = build_inbox(store, config.brand, now=_now())
-        console.print(
-            inbox_table(
-                console, entries[:limit], f"{config.brand.name}: unanswered negative mentions"
-            )
-        )
-        console.print(inbox_caption(entries, every_open=False, total_shown=len(entries)))
+        print_inbox(console, entries, brand=config.brand.name, every_open=False, limit=limit)
         console.print(scan_summary(report))
         console.print(
             f"Demo database: {store.path}  (try: mentionwatch show ID --db {store.path})"
@@ -268,11 +266,14 @@ def inbox(
     """
     from mentionwatch.inbox import build_inbox
     from mentionwatch.views.export import inbox_entry_json, write_inbox_csv, write_json
-    from mentionwatch.views.terminal import inbox_caption, inbox_table
+    from mentionwatch.views.terminal import print_inbox
 
     newer_than = _since(since)
     with _reported_errors():
         loaded = _load_config(config)
+        unknown = [name for name in source or [] if loaded.source(name) is None]
+        if unknown:
+            raise NotFoundError(f"no source named {', '.join(unknown)} in {loaded.path}")
         with _open_store(db, loaded) as store:
             entries = build_inbox(
                 store,
@@ -288,14 +289,9 @@ def inbox(
     elif as_csv:
         write_inbox_csv(shown, sys.stdout)
     else:
-        console = _console()
-        what = "open mentions" if every_open else "unanswered negative mentions"
-        if shown:
-            console.print(inbox_table(console, shown, f"{loaded.brand.name}: {what}"))
-        caption = inbox_caption(entries, every_open, len(entries))
-        if len(entries) > len(shown):
-            caption.append(f" Showing the first {len(shown)}; use --limit for more.")
-        console.print(caption)
+        print_inbox(
+            _console(), entries, brand=loaded.brand.name, every_open=every_open, limit=limit
+        )
 
 
 @app.command()
@@ -401,34 +397,19 @@ def sources(
 
     Example: mentionwatch sources
     """
-    from mentionwatch.config import format_duration
-    from mentionwatch.views.export import source_state_json, write_json
+    from mentionwatch.overview import source_overview
+    from mentionwatch.views.export import source_overview_json, write_json
     from mentionwatch.views.terminal import sources_table
 
     with _reported_errors():
-        loaded = _load_config(config)
+        loaded = _config_if_any(config)
         with _open_store(db, loaded) as store:
-            states = {s.name: s for s in store.source_states()}
-            for source_config in loaded.sources:
-                states.setdefault(
-                    source_config.name, store.source_state(source_config.name, source_config.kind)
-                )
-            last = {name: r for name in states if (r := store.last_source_report(name))}
+            rows = source_overview(store, loaded)
     if as_json:
-        rows = []
-        for name, state in states.items():
-            configured = loaded.source(name)
-            settings = None
-            if configured:
-                settings = {
-                    "interval": format_duration(configured.interval),
-                    "enabled": configured.enabled,
-                }
-            rows.append(source_state_json(state, settings, last.get(name)))
-        write_json(rows, sys.stdout)
-        return
-    console = _console()
-    console.print(sources_table(console, loaded, list(states.values()), last, _now()))
+        write_json([source_overview_json(row) for row in rows], sys.stdout)
+    else:
+        console = _console()
+        console.print(sources_table(console, rows, _now()))
 
 
 @app.command()
@@ -446,12 +427,16 @@ def classify(
     """
     from mentionwatch.classify.sentiment import classify_text
     from mentionwatch.config import SentimentConfig
-    from mentionwatch.views.export import classification_json
+    from mentionwatch.views.export import classification_json, json_text
     from mentionwatch.views.terminal import classification_line
 
     with _reported_errors():
         loaded = _config_if_any(config)
     thresholds = loaded.sentiment if loaded else SentimentConfig()
+    if text is None and sys.stdin.isatty():
+        raise typer.BadParameter(
+            "give the text to score, or pipe posts on stdin, one per line", param_hint="TEXT"
+        )
     lines = [text] if text not in (None, "-") else (line.rstrip("\n") for line in sys.stdin)
     console = None if as_json else _console()
     for line in lines:
@@ -459,9 +444,7 @@ def classify(
             continue
         verdict = classify_text(line, thresholds)
         if console is None:
-            import json
-
-            typer.echo(json.dumps(classification_json(line, verdict), ensure_ascii=False))
+            typer.echo(json_text(classification_json(line, verdict), indent=None))
         else:
             console.print(classification_line(line, verdict))
 

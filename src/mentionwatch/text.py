@@ -98,7 +98,8 @@ def html_to_text(markup: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def _is_unsafe_char(char: str) -> bool:
+def is_unsafe_char(char: str) -> bool:
+    """A control or format character other than newline and tab."""
     if char in "\n\t":
         return False
     category = unicodedata.category(char)
@@ -112,15 +113,27 @@ def _is_unsafe_char(char: str) -> bool:
 _ASCII_PRINTABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) | {"\n", "\t"}
 
 
+# Whole terminal escape sequences, so that removing their control characters does not leave
+# debris such as "]52;c;SGVsbG8=" or "[31m" in the text: OSC/DCS/APC/PM strings (ESC or C1
+# introducer, up to BEL or ST), CSI sequences, and the two-character ESC sequences.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b[\]P_^X]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|\x1b[ -~]?"
+)
+
+
 def safe(text: str | None, *, single_line: bool = False) -> str:
-    """Remove every C0/C1 control and Unicode format (Cf) character from untrusted text.
+    """Remove terminal escape sequences and every C0/C1 control and Unicode format (Cf)
+    character from untrusted text.
 
     With `single_line`, newlines and tabs become spaces too (table cells, email headers).
     """
     if not text:
         return ""
     if not all(ch in _ASCII_PRINTABLE for ch in text):
-        text = "".join(ch for ch in text if not _is_unsafe_char(ch))
+        text = _ESCAPE_SEQUENCE.sub("", text)
+        text = "".join(ch for ch in text if not is_unsafe_char(ch))
     if single_line:
         text = " ".join(text.split())
     return text

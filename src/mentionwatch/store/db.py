@@ -30,7 +30,13 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def to_db_time(moment: datetime) -> str:
     """UTC, second precision, ISO 8601 with Z: sorts correctly as text."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = moment.astimezone(timezone.utc)
+    # Formatted by hand: strftime's %Y does not zero-pad years before 1000 on every platform,
+    # and an unpadded year would sort wrongly as text.
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
+    )
 
 
 def from_db_time(value: str | None) -> datetime | None:

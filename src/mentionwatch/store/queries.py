@@ -17,6 +17,7 @@ from mentionwatch.models import (
     ScoredMention,
     SearchResult,
     SentimentLabel,
+    SourceOutcome,
     SourceReport,
     SourceState,
     StoredMention,
@@ -274,27 +275,30 @@ class Store:
             mentions_stored=mentions_stored,
         )
 
-    def last_source_report(self, name: str) -> SourceReport | None:
-        """How the source fared in the most recent scan that polled it."""
-        row = self.db.execute(
-            "SELECT * FROM source_runs WHERE source = ? ORDER BY run_id DESC LIMIT 1", (name,)
-        ).fetchone()
-        if row is None:
-            return None
-        from mentionwatch.models import SourceOutcome
-
-        return SourceReport(
-            name=row["source"],
-            kind="",
-            outcome=SourceOutcome(row["outcome"]),
-            http_status=row["http_status"],
-            items_seen=row["items_seen"],
-            relevant=row["relevant"],
-            new=row["new"],
-            updated=row["updated"],
-            error=row["error"],
-            duration_s=row["duration_s"],
-        )
+    def last_source_reports(self) -> dict[str, SourceReport]:
+        """How each source fared in the most recent scan that polled it, by source name."""
+        rows = self.db.execute(
+            """
+            SELECT r.*, s.kind
+              FROM source_runs r JOIN source_state s ON s.name = r.source
+             WHERE r.run_id = (SELECT max(run_id) FROM source_runs WHERE source = r.source)
+            """
+        ).fetchall()
+        return {
+            row["source"]: SourceReport(
+                name=row["source"],
+                kind=row["kind"],
+                outcome=SourceOutcome(row["outcome"]),
+                http_status=row["http_status"],
+                items_seen=row["items_seen"],
+                relevant=row["relevant"],
+                new=row["new"],
+                updated=row["updated"],
+                error=row["error"],
+                duration_s=row["duration_s"],
+            )
+            for row in rows
+        }
 
     # --- reading mentions -----------------------------------------------------------------
 

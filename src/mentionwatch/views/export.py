@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TextIO
 
+from mentionwatch.config import format_duration
 from mentionwatch.inbox import InboxEntry
 from mentionwatch.models import (
     Classification,
     ScanReport,
     SourceReport,
-    SourceState,
     StoredMention,
 )
+from mentionwatch.overview import SourceOverview
+from mentionwatch.text import is_unsafe_char, safe
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -87,25 +89,45 @@ def scan_report_json(report: ScanReport) -> dict[str, Any]:
     }
 
 
-def source_state_json(
-    state: SourceState, configured: Mapping[str, Any] | None, last: SourceReport | None
-) -> dict[str, Any]:
+def source_overview_json(row: SourceOverview) -> dict[str, Any]:
+    state = row.state
     return {
-        "name": state.name,
-        "kind": state.kind,
-        "configured": configured is not None,
-        **(configured or {}),
+        "name": row.name,
+        "kind": row.kind,
+        "configured": row.config is not None,
+        "interval": format_duration(row.config.interval) if row.config else None,
+        "enabled": row.config.enabled if row.config else None,
         "last_attempt_at": iso(state.last_attempt_at),
         "last_success_at": iso(state.last_success_at),
         "last_error": state.last_error,
         "consecutive_errors": state.consecutive_errors,
         "mentions_stored": state.mentions_stored,
-        "last_scan": source_report_json(last) if last else None,
+        "last_scan": source_report_json(row.last_scan) if row.last_scan else None,
     }
 
 
+def json_text(value: Any, *, indent: int | None = 2) -> str:
+    """JSON that is safe to print: control and format characters inside strings (ESC, C1,
+    U+202E...) are written as \\uXXXX escapes, which JSON parsers read back unchanged, so the
+    data stays exact and a terminal never sees the raw character. Other text stays readable.
+    """
+    encoded = json.dumps(value, indent=indent, ensure_ascii=False)
+    # json.dumps already escapes C0 controls; DEL, C1 and format characters are left raw.
+    if encoded.isascii() and "\x7f" not in encoded:
+        return encoded
+    return "".join(_json_escape(ch) if is_unsafe_char(ch) else ch for ch in encoded)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # outside the BMP: a UTF-16 surrogate pair, as JSON requires
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 def write_json(value: Any, out: TextIO) -> None:
-    json.dump(value, out, indent=2, ensure_ascii=False)
+    out.write(json_text(value))
     out.write("\n")
 
 
@@ -153,5 +175,7 @@ def write_inbox_csv(entries: Iterable[InboxEntry], out: TextIO) -> None:
 
 
 def _csv_safe(value: str) -> str:
+    """Untrusted text for a CSV cell: no terminal controls, and no spreadsheet formula."""
+    value = safe(value, single_line=True)
     # A cell starting with = + - @ is run as a formula by spreadsheets: defuse it.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -7,15 +7,17 @@ the tables have borders and colour; piped (cron mail, `| less`) they are plain a
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import IO
+from typing import IO, cast
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from mentionwatch.config import Config, SourceConfig, format_duration
+from mentionwatch.config import format_duration
 from mentionwatch.inbox import InboxEntry
 from mentionwatch.models import (
     Classification,
@@ -24,9 +26,9 @@ from mentionwatch.models import (
     SentimentLabel,
     SourceOutcome,
     SourceReport,
-    SourceState,
     StoredMention,
 )
+from mentionwatch.overview import SourceOverview
 from mentionwatch.text import safe
 from mentionwatch.text import snippet as one_line
 
@@ -43,13 +45,42 @@ STATUS_STYLE = {
 }
 
 
+class _TrimmedLines(io.TextIOBase):
+    """Writes lines without the trailing spaces Rich pads table cells with (piped output)."""
+
+    def __init__(self, target: IO[str]) -> None:
+        self._target = target
+        self._partial = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        *lines, self._partial = (self._partial + text).split("\n")
+        for line in lines:
+            self._target.write(line.rstrip(" ") + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._partial:
+            self._target.write(self._partial)
+            self._partial = ""
+        self._target.flush()
+
+
 def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Console:
     """A console for our output: no automatic highlighting, and wide plain text when piped."""
     console = Console(file=file, stderr=stderr, highlight=False, emoji=False)
     if not console.is_terminal:
-        # Piped output is read by mail clients and scripts: do not wrap it at 80 columns.
+        # Piped output is read by mail clients and scripts: one line per row, not wrapped at
+        # 80 columns, no colour, no padding at line ends.
+        target = file or (sys.stderr if stderr else sys.stdout)
         console = Console(
-            file=file, stderr=stderr, highlight=False, emoji=False, width=320, no_color=True
+            file=cast(IO[str], _TrimmedLines(target)),
+            highlight=False,
+            emoji=False,
+            width=320,
+            no_color=True,
         )
     return console
 
@@ -64,6 +95,8 @@ def untrusted(value: str | None, style: str = "", width: int | None = None) -> T
 
 def age(delta: timedelta) -> str:
     seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return "<1m"
     if seconds < 3600:
         return f"{seconds // 60}m"
     if seconds < 86400:
@@ -77,6 +110,7 @@ def _table(console: Console, title: str | None = None) -> Table:
     bordered = console.is_terminal
     return Table(
         title=title,
+        title_justify="center" if bordered else "left",
         box=box.SIMPLE_HEAD if bordered else None,
         show_edge=False,
         header_style="bold" if bordered else "",
@@ -136,15 +170,24 @@ def short_link(url: str, width: int = 40) -> Text:
     return Text(shown, style=Style(color="cyan", link=clean))
 
 
-def inbox_caption(entries: Sequence[InboxEntry], every_open: bool, total_shown: int) -> Text:
-    breached = sum(1 for e in entries if e.urgency.breached)
-    what = "open mentions" if every_open else "unanswered negative mentions"
+def print_inbox(
+    console: Console, entries: Sequence[InboxEntry], *, brand: str, every_open: bool, limit: int
+) -> None:
+    """The inbox table (at most `limit` rows) and a caption that counts all of `entries`."""
+    what = "open mention" if every_open else "unanswered negative mention"
     if not entries:
-        return Text(f"No {what}. Nothing waits for an answer.", style="green")
-    line = f"{total_shown} {what}"
+        console.print(Text(f"No {what}s. Nothing waits for an answer.", style="green"))
+        return
+    shown = entries[:limit]
+    console.print(inbox_table(console, shown, f"{brand}: {what}s"))
+    breached = sum(1 for e in entries if e.urgency.breached)
+    caption = f"{len(entries)} {what}{'s' if len(entries) != 1 else ''}"
     if breached:
-        line += f", {breached} past SLA (age marked !)"
-    return Text(line + ".", style="bold")
+        caption += f", {breached} past SLA (age marked !)"
+    caption += "."
+    if len(entries) > len(shown):
+        caption += f" Showing the first {len(shown)}; use --limit for more."
+    console.print(Text(caption, style="bold"))
 
 
 def mention_detail(
@@ -266,13 +309,7 @@ def scan_summary(report: ScanReport) -> Text:
     return Text(line + ".", style="bold")
 
 
-def sources_table(
-    console: Console,
-    config: Config | None,
-    states: Sequence[SourceState],
-    last_reports: dict[str, SourceReport],
-    now: datetime,
-) -> Table:
+def sources_table(console: Console, rows: Sequence[SourceOverview], now: datetime) -> Table:
     table = _table(console, "Sources")
     for column in [
         "source",
@@ -286,28 +323,24 @@ def sources_table(
         "last error",
     ]:
         table.add_column(column)
-    by_name = {state.name: state for state in states}
-    configured: list[SourceConfig] = list(config.sources) if config else []
-    names = [s.name for s in configured] + sorted(set(by_name) - {s.name for s in configured})
-    for name in names:
-        source = next((s for s in configured if s.name == name), None)
-        state = by_name.get(name)
-        last = last_reports.get(name)
-        interval = format_duration(source.interval) if source else "(not in config)"
-        if source and not source.enabled:
+    for row in rows:
+        state = row.state
+        interval = format_duration(row.config.interval) if row.config else "(not in config)"
+        if row.config and not row.config.enabled:
             interval += " (disabled)"
+        errors = Text(
+            str(state.consecutive_errors), style="red" if state.consecutive_errors else ""
+        )
         table.add_row(
-            untrusted(name),
-            source.kind if source else (state.kind if state else "?"),
+            untrusted(row.name),
+            row.kind,
             interval,
-            _ago(state.last_attempt_at if state else None, now),
-            _ago(state.last_success_at if state else None, now),
-            str(state.mentions_stored if state else 0),
-            _outcome(last) if last else Text("never polled", style="dim"),
-            Text(str(state.consecutive_errors), style="red")
-            if state and state.consecutive_errors
-            else Text("0"),
-            untrusted(state.last_error if state else "", style="red", width=80),
+            _ago(state.last_attempt_at, now),
+            _ago(state.last_success_at, now),
+            str(state.mentions_stored),
+            _outcome(row.last_scan) if row.last_scan else Text("never polled", style="dim"),
+            errors,
+            untrusted(state.last_error or "", style="red", width=80),
         )
     return table
 
