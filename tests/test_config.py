@@ -138,7 +138,7 @@ def test_a_disabled_source_with_its_own_interval(tmp_path: Path) -> None:
     [
         pytest.param(
             'colour = "red"\n' + BRAND,
-            "colour: expected one of the known keys (brand, database, http, sentiment, sources)"
+            "colour: expected one of the known keys (brand, database, http, scan, sentiment, sources)"
             ", got str 'red'",
             id="unknown top-level key",
         ),
@@ -232,7 +232,8 @@ def test_a_disabled_source_with_its_own_interval(tmp_path: Path) -> None:
         ),
         pytest.param(
             BRAND + '[[sources]]\nname = "x"\nkind = "twitter"\n',
-            "sources[0].kind: expected one of rss, got str 'twitter'",
+            "sources[0].kind: expected one of bluesky, github, hackernews, lobsters, mastodon,"
+            " reddit, rss, stackexchange, got str 'twitter'",
             id="unknown kind",
         ),
         pytest.param(

@@ -64,6 +64,24 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"a duration this long is not supported: {text!r}") from None
 
 
+def read_secret(
+    env_name: str | None, file_name: str | None, environ: Mapping[str, str]
+) -> str | None:
+    """A credential from the environment variable, else the file, named in the config.
+
+    The config only ever holds the names, so it can be shared and printed safely.
+    """
+    if env_name and environ.get(env_name, "").strip():
+        return environ[env_name].strip()
+    if file_name:
+        try:
+            value = Path(file_name).expanduser().read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        return value or None
+    return None
+
+
 def format_duration(delta: timedelta) -> str:
     """The inverse of `parse_duration`, for messages and `init`: `timedelta(hours=4)` -> `"4h"`."""
     seconds = delta.days * 86400 + delta.seconds
@@ -95,10 +113,18 @@ class BrandConfig:
     handles: tuple[str, ...] = ()
     #: How long a negative mention may wait for an answer before it breaches the SLA.
     sla: timedelta = timedelta(hours=4)
+    #: Extra accounts per source kind, from `[brand.handles]` tables (`reddit = [...]`).
+    platform_handles: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict, metadata={"config_key": False}
+    )
 
     def __post_init__(self) -> None:
         if not any(term.strip(' "') for term in self.terms):
             raise FieldError("terms", "at least one search term")
+
+    def handles_for(self, kind: str) -> tuple[str, ...]:
+        """The brand's accounts on one kind of source: the common list plus that kind's own."""
+        return self.handles + self.platform_handles.get(kind, ())
 
 
 @dataclass(frozen=True)
@@ -133,6 +159,17 @@ class HttpConfig:
 
 
 @dataclass(frozen=True)
+class ScanConfig:
+    #: Threads of open mentions re-read per scan to see whether the brand has answered,
+    #: most urgent first.
+    thread_checks: int = 50
+
+    def __post_init__(self) -> None:
+        if self.thread_checks < 0:
+            raise FieldError("thread_checks", "a number of threads, 0 or more")
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     name: str
     kind: str
@@ -148,6 +185,7 @@ class Config:
     brand: BrandConfig
     sentiment: SentimentConfig = field(default_factory=SentimentConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
+    scan: ScanConfig = field(default_factory=ScanConfig)
     sources: tuple[SourceConfig, ...] = ()
     database: Path | None = None
 
@@ -213,7 +251,7 @@ def load_config(path: Path) -> Config:
 
 def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     reader = _TableReader(path)
-    known = {"brand", "sentiment", "http", "sources", "database"}
+    known = {"brand", "sentiment", "http", "scan", "sources", "database"}
     reader.reject_unknown(raw, known, "")
     if "brand" not in raw:
         raise ConfigError(
@@ -236,9 +274,10 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
         seen.add(source.name)
     return Config(
         path=path,
-        brand=reader.build(BrandConfig, raw["brand"], "brand"),
+        brand=reader.brand(raw["brand"]),
         sentiment=reader.build(SentimentConfig, raw.get("sentiment", {}), "sentiment"),
         http=reader.build(HttpConfig, raw.get("http", {}), "http"),
+        scan=reader.build(ScanConfig, raw.get("scan", {}), "scan"),
         sources=sources,
         database=database,
     )
@@ -274,7 +313,11 @@ class _TableReader:
         if not isinstance(table, Mapping):
             return self.fail(key_path, "a table", table)  # type: ignore[no-any-return]
         hints = get_type_hints(cls)
-        fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        fields = {
+            f.name: f
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if f.metadata.get("config_key", True)  # derived fields are not keys in the file
+        }
         self.reject_unknown(
             {k: v for k, v in table.items() if k not in skip}, set(fields), key_path
         )
@@ -321,6 +364,18 @@ class _TableReader:
                 return self.fail(key_path, "a non-empty string", value)
             return value
         raise TypeError(f"unsupported config type {hint!r} at {key_path}")  # a bug in a dataclass
+
+    def brand(self, table: object) -> BrandConfig:
+        """[brand]; `handles` is a list, or a table of lists: `all` and one per source kind."""
+        if not isinstance(table, Mapping) or not isinstance(table.get("handles"), Mapping):
+            return self.build(BrandConfig, table, "brand")
+        per_kind = {
+            kind: self.convert(value, tuple[str, ...], f"brand.handles.{kind}")
+            for kind, value in table["handles"].items()
+        }
+        common = per_kind.pop("all", ())
+        brand = self.build(BrandConfig, {**table, "handles": list(common)}, "brand")
+        return dataclasses.replace(brand, platform_handles=per_kind)
 
     def source(self, table: object, key_path: str) -> SourceConfig:
         from mentionwatch.sources import available_kinds, source_class

@@ -52,6 +52,10 @@ class ScanLockedError(MentionwatchError):
 class SourceError(MentionwatchError):
     """One source failed (HTTP error, unparsable body...). Reported and skipped, never fatal."""
 
-    def __init__(self, message: str, *, http_status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, http_status: int | None = None, retry_after: str | None = None
+    ) -> None:
         super().__init__(message, exit_status=ExitStatus.SOURCES_FAILED)
         self.http_status = http_status
+        #: The server's Retry-After header, as sent (seconds or an HTTP date), if any.
+        self.retry_after = retry_after

@@ -9,10 +9,12 @@ into gigabytes in memory.
 from __future__ import annotations
 
 import asyncio
+import json as json_module
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from mentionwatch import __version__
 from mentionwatch.config import HttpConfig
@@ -80,40 +82,85 @@ class HttpFetcher:
             request_headers["If-None-Match"] = etag
         if last_modified:
             request_headers["If-Modified-Since"] = last_modified
+        return await self.request("GET", url, params=params, headers=request_headers)
+
+    async def get_json(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """GET a JSON API. An HTML error page or invalid JSON is a clear `SourceError`."""
+        merged = {"Accept": "application/json", **(headers or {})}
+        return decode_json(await self.request("GET", url, params=params, headers=merged))
+
+    async def post_json(
+        self,
+        url: str,
+        payload: Mapping[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        merged = {"Accept": "application/json", **(headers or {})}
+        return decode_json(await self.request("POST", url, json=payload, headers=merged))
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+    ) -> HttpResponse:
+        """One request under the deadline and the size cap. 2xx and 304 return; else raises."""
         deadline = self.settings.deadline.total_seconds()
         async with self._slots:
             try:
                 return await asyncio.wait_for(
-                    self._get(url, params, request_headers), timeout=deadline
+                    self._send(method, url, params, dict(headers or {}), json), timeout=deadline
                 )
             except asyncio.TimeoutError:
-                raise SourceError(f"no complete response from {url} within {deadline:g}s") from None
+                raise SourceError(
+                    f"no complete response from {redact(url)} within {deadline:g}s"
+                ) from None
 
-    async def _get(
-        self, url: str, params: Mapping[str, str] | None, headers: dict[str, str]
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: dict[str, str],
+        json: Mapping[str, Any] | None,
     ) -> HttpResponse:
         import httpx
 
+        shown = redact(url)
         try:
-            async with self._client.stream("GET", url, params=params, headers=headers) as resp:
+            async with self._client.stream(
+                method, url, params=params, headers=headers, json=json
+            ) as resp:
                 if resp.status_code == 304:
                     return HttpResponse(304, str(resp.url), dict(resp.headers), b"")
                 if resp.status_code >= 400 or resp.status_code < 200:
+                    where = redact(str(resp.url))
                     raise SourceError(
-                        f"HTTP {resp.status_code} {resp.reason_phrase} from {resp.url}",
+                        f"HTTP {resp.status_code} {resp.reason_phrase} from {where}",
                         http_status=resp.status_code,
+                        retry_after=resp.headers.get("retry-after"),
                     )
                 body = await self._read_capped(resp)
                 return HttpResponse(resp.status_code, str(resp.url), dict(resp.headers), body)
         except httpx.TooManyRedirects:
-            raise SourceError(f"too many redirects from {url}") from None
+            raise SourceError(f"too many redirects from {shown}") from None
         except httpx.TimeoutException:
-            raise SourceError(f"timed out waiting for {url}") from None
+            raise SourceError(f"timed out waiting for {shown}") from None
         except httpx.DecodingError as exc:
-            raise SourceError(f"cannot decode the response from {url}: {exc}") from None
+            raise SourceError(f"cannot decode the response from {shown}: {exc}") from None
         except httpx.TransportError as exc:
             reason = str(exc) or type(exc).__name__
-            raise SourceError(f"cannot reach {url}: {reason}") from None
+            raise SourceError(f"cannot reach {shown}: {reason}") from None
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         cap = self.settings.max_body_bytes
@@ -122,8 +169,36 @@ class HttpFetcher:
             body += chunk
             if len(body) > cap:
                 raise SourceError(
-                    f"response from {response.url} is larger than {cap:,} bytes"
+                    f"response from {redact(str(response.url))} is larger than {cap:,} bytes"
                     " (after decompression); raise [http] max_body_bytes if it is genuine",
                     http_status=response.status_code,
                 )
         return bytes(body)
+
+
+def redact(url: str) -> str:
+    """The URL without its query string or user info: those can carry API keys and tokens,
+    and error messages end up in terminals, logs and the database."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def decode_json(response: HttpResponse) -> Any:
+    """The body as JSON, or a `SourceError` that says what came back instead."""
+    content_type = response.headers.get("content-type", "")
+    head = response.content[:512].lstrip().lower()
+    if "html" in content_type or head.startswith((b"<!doctype", b"<html")):
+        raise SourceError(
+            f"expected JSON from {redact(response.url)} but got an HTML page"
+            " (an error, login or block page?)",
+            http_status=response.status_code,
+        )
+    try:
+        return json_module.loads(response.content)
+    except ValueError as exc:
+        raise SourceError(
+            f"invalid JSON from {redact(response.url)}: {exc}", http_status=response.status_code
+        ) from None

@@ -35,8 +35,28 @@ class Mention:
     text: str
     #: Timezone-aware UTC; None when the platform gives no date (the scan uses the fetch time).
     created_at: datetime | None = None
+    #: None when the platform shows no author, or the author's account was deleted.
     author: str | None = None
     matched_term: str | None = None
+    #: The platform's own measure of attention: points, score, followers, reputation.
+    reach: int | None = None
+    #: What the source needs to read this post's thread later (an item id, a URI...);
+    #: None for a post with no thread to check.
+    thread_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One reply found in a mention's thread, at any depth."""
+
+    native_id: str
+    #: None when the reply's author was deleted or is not shown.
+    author: str | None
+    created_at: datetime | None
+    url: str
+    text: str = ""
+    #: 1 for a direct reply to the post, 2 for a reply to that reply, and so on.
+    depth: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +101,15 @@ class StoredMention:
     answered_at: datetime | None
     answered_by: str | None
     status_changed_at: datetime | None
+    reach: int | None = None
+    thread_ref: str | None = None
+    #: The brand's reply that answered it, when the thread check found one.
+    answered_url: str | None = None
+    #: "auto" (a brand reply found in the thread) or "manual" (a person's mark); None if open.
+    marked_by: str | None = None
+    #: Seconds from the post to its first answer (the brand's reply, or the manual mark).
+    first_response_s: int | None = None
+    thread_checked_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +143,9 @@ class SearchResult:
     http_status: int | None = None
     #: How many items the source saw before the relevance filter.
     items_seen: int = 0
+    #: The platform asked us to wait this long before the next request (Stack Exchange's
+    #: `backoff`, an exhausted rate limit); the next scan will not poll the source earlier.
+    retry_after_s: float | None = None
 
 
 class SourceOutcome(str, Enum):

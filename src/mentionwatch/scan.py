@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -83,6 +84,7 @@ def run_scan(
     force: bool = False,
     only: Sequence[str] = (),
     clock: Clock = utc_now,
+    environ: Mapping[str, str] | None = None,
 ) -> ScanReport:
     """Poll every due source (all of them with `force`, or just those named in `only`)."""
     started = clock()
@@ -94,20 +96,26 @@ def run_scan(
         # Naming a source, or --all, polls it now; a disabled source is never polled.
         if source.enabled and (force or only or is_due(source, state, started)):
             due.append((source, state))
-    reports = asyncio.run(_poll_all(config, store, due, clock))
+    reports = asyncio.run(
+        _poll_all(config, store, due, clock, os.environ if environ is None else environ)
+    )
     report = ScanReport(started_at=started, finished_at=clock(), sources=reports)
     store.record_scan(report)
     return report
 
 
 async def _poll_all(
-    config: Config, store: Store, due: list[tuple[SourceConfig, SourceState]], clock: Clock
+    config: Config,
+    store: Store,
+    due: list[tuple[SourceConfig, SourceState]],
+    clock: Clock,
+    environ: Mapping[str, str],
 ) -> list[SourceReport]:
     matcher = compile_matcher(config.brand.terms, config.brand.exclude)
     reports: dict[str, SourceReport] = {}
     async with HttpFetcher(config.http) as http:
         tasks = [
-            asyncio.create_task(_poll_one(config, http, source, state, matcher))
+            asyncio.create_task(_poll_one(config, http, source, state, matcher, environ))
             for source, state in due
         ]
         for finished in asyncio.as_completed(tasks):
@@ -122,10 +130,11 @@ async def _poll_one(
     source: SourceConfig,
     state: SourceState,
     matcher: TermMatcher,
+    environ: Mapping[str, str],
 ) -> _Polled:
     began = time.perf_counter()
     try:
-        instance = source_class(source.kind)(source, config.brand)
+        instance = source_class(source.kind)(source, config.brand, environ)
         result = await instance.search(http, state)
         scored = relevant_and_scored(result.mentions, matcher, config.brand, config.sentiment)
         return _Polled(source, state, result, scored, None, time.perf_counter() - began)
