@@ -138,8 +138,8 @@ def test_a_disabled_source_with_its_own_interval(tmp_path: Path) -> None:
     [
         pytest.param(
             'colour = "red"\n' + BRAND,
-            "colour: expected one of the known keys (brand, database, http, scan, sentiment, sources)"
-            ", got str 'red'",
+            "colour: expected one of the known keys"
+            " (brand, database, http, scan, sentiment, sources), got str 'red'",
             id="unknown top-level key",
         ),
         pytest.param(
