@@ -26,12 +26,27 @@ class Route:
 
 @dataclass
 class SeenRequest:
+    #: The path with its query string, as sent.
     path: str
+    #: Header names in lower case.
     headers: dict[str, str]
+    method: str = "GET"
+    body: bytes = b""
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        from urllib.parse import parse_qs, urlsplit
+
+        return parse_qs(urlsplit(self.path).query, keep_blank_values=True)
 
 
 class LocalServer:
-    """A real HTTP server on 127.0.0.1 whose routes a test sets up, recording every request."""
+    """A real HTTP server on 127.0.0.1 whose routes a test sets up, recording every request.
+
+    `routes` maps a path (with or without its query string) to a `Route`, or to a function of
+    the `SeenRequest` returning one: use a function to answer by query parameters (cursors,
+    ids), method (GET / POST) or headers (tokens).
+    """
 
     def __init__(self) -> None:
         self.routes: dict[str, Route | Callable[[SeenRequest], Route]] = {}
@@ -40,7 +55,19 @@ class LocalServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                seen = SeenRequest(self.path, {k.lower(): v for k, v in self.headers.items()})
+                self._answer(b"")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self._answer(self.rfile.read(length))
+
+            def _answer(self, body: bytes) -> None:
+                seen = SeenRequest(
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.command,
+                    body,
+                )
                 server.requests.append(seen)
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
                 if callable(route):
