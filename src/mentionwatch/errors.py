@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import IntEnum
 
 
@@ -53,9 +54,19 @@ class SourceError(MentionwatchError):
     """One source failed (HTTP error, unparsable body...). Reported and skipped, never fatal."""
 
     def __init__(
-        self, message: str, *, http_status: int | None = None, retry_after: str | None = None
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        retry_after: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
     ) -> None:
         super().__init__(message, exit_status=ExitStatus.SOURCES_FAILED)
         self.http_status = http_status
         #: The server's Retry-After header, as sent (seconds or an HTTP date), if any.
         self.retry_after = retry_after
+        #: The error response's headers (lower-case names) and the start of its body, so a
+        #: source can read an API's own explanation (rate-limit headers, a JSON error).
+        self.headers: Mapping[str, str] = headers or {}
+        self.body = body

@@ -23,6 +23,9 @@ from mentionwatch.errors import SourceError
 if TYPE_CHECKING:
     import httpx
 
+#: How much of an error response's body is kept for the source to read.
+ERROR_BODY_BYTES = 16_384
+
 DEFAULT_USER_AGENT = f"mentionwatch/{__version__} (brand-mention monitor)"
 
 
@@ -149,6 +152,8 @@ class HttpFetcher:
                         f"HTTP {resp.status_code} {resp.reason_phrase} from {where}",
                         http_status=resp.status_code,
                         retry_after=resp.headers.get("retry-after"),
+                        headers=dict(resp.headers),
+                        body=await self._read_error_body(resp),
                     )
                 body = await self._read_capped(resp)
                 return HttpResponse(resp.status_code, str(resp.url), dict(resp.headers), body)
@@ -161,6 +166,19 @@ class HttpFetcher:
         except httpx.TransportError as exc:
             reason = str(exc) or type(exc).__name__
             raise SourceError(f"cannot reach {shown}: {reason}") from None
+
+    @staticmethod
+    async def _read_error_body(response: httpx.Response) -> bytes:
+        """The start of an error response: APIs explain themselves there (a JSON error)."""
+        body = bytearray()
+        try:
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) >= ERROR_BODY_BYTES:
+                    break
+        except Exception:  # the error status is what matters; its body is a bonus
+            pass
+        return bytes(body[:ERROR_BODY_BYTES])
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         cap = self.settings.max_body_bytes
