@@ -389,7 +389,15 @@ def test_inbox_filters(isolated_env: Path, http_server: LocalServer) -> None:
 def test_scan_json_shape(workspace: Workspace) -> None:
     report = json_out(mw("scan", "--json"))
 
-    assert set(report) == {"started_at", "finished_at", "new", "updated", "failed", "sources"}
+    assert set(report) == {
+        "started_at",
+        "finished_at",
+        "new",
+        "updated",
+        "failed",
+        "sources",
+        "threads",
+    }
     assert ISO_UTC.match(report["started_at"])
     assert ISO_UTC.match(report["finished_at"])
     assert (report["new"], report["updated"], report["failed"]) == (3, 0, 0)

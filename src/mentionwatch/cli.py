@@ -305,34 +305,44 @@ def show(
 
     Example: mentionwatch show 42
     """
+    from mentionwatch.classify.priority import urgency
     from mentionwatch.classify.sentiment import sentence_scores, text_to_score
-    from mentionwatch.inbox import rank
-    from mentionwatch.views.export import inbox_entry_json, write_json
+    from mentionwatch.config import BrandConfig
+    from mentionwatch.models import MentionStatus
+    from mentionwatch.views.export import mention_json, reply_json, write_json
     from mentionwatch.views.terminal import mention_detail
 
     with _reported_errors():
         loaded = _config_if_any(config)
         with _open_store(db, loaded) as store:
             mention = store.mention(mention_id)
-        if mention is None:
-            raise NotFoundError(f"no mention with id {mention_id}")
-    from mentionwatch.config import BrandConfig
-
-    brand = loaded.brand if loaded else BrandConfig(name="", terms=("?",))
-    entry = rank([mention], brand, _now())[0]
-    if as_json:
-        write_json(inbox_entry_json(entry), sys.stdout)
-        return
-    from mentionwatch.models import MentionStatus
-
+            if mention is None:
+                raise NotFoundError(f"no mention with id {mention_id}")
+            replies = store.replies(mention_id)
+    now = _now()
+    sla = loaded.brand.sla if loaded else BrandConfig.sla
+    urgent = urgency(mention.compound, now - mention.created_at, sla)
     is_open = mention.status is MentionStatus.OPEN
+    if as_json:
+        write_json(
+            {
+                **mention_json(mention),
+                "priority": urgent.priority if is_open else None,
+                "waited_seconds": int(urgent.waited.total_seconds()),
+                "sla_breached": urgent.breached and is_open,
+                "replies": [reply_json(reply, by_brand) for reply, by_brand in replies],
+            },
+            sys.stdout,
+        )
+        return
     _console().print(
         mention_detail(
             mention,
             sentence_scores(text_to_score(mention.title, mention.text)),
-            entry.urgency.priority if is_open else None,
-            entry.urgency.breached and is_open,
-            _now(),
+            urgent.priority if is_open else None,
+            urgent.breached and is_open,
+            now,
+            replies,
         )
     )
 

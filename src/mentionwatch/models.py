@@ -110,6 +110,8 @@ class StoredMention:
     #: Seconds from the post to its first answer (the brand's reply, or the manual mark).
     first_response_s: int | None = None
     thread_checked_at: datetime | None = None
+    #: When a person last reopened it: brand replies older than this no longer answer it.
+    reopened_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,10 +173,23 @@ class SourceReport:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadReport:
+    """The thread checks of one scan."""
+
+    #: Threads of open mentions read this scan.
+    checked: int = 0
+    #: Mentions found answered by a brand reply this scan.
+    answered: int = 0
+    #: One line per source whose threads could not be read.
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class ScanReport:
     started_at: datetime
     finished_at: datetime
     sources: list[SourceReport] = field(default_factory=list)
+    threads: ThreadReport = field(default_factory=ThreadReport)
 
     @property
     def failed(self) -> list[SourceReport]:

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from mentionwatch.classify.handles import is_brand_handle
@@ -22,16 +22,21 @@ from mentionwatch.classify.sentiment import classify_text, text_to_score
 from mentionwatch.config import BrandConfig, Config, SentimentConfig, SourceConfig
 from mentionwatch.errors import ScanLockedError, SourceError
 from mentionwatch.http import HttpFetcher
+from mentionwatch.inbox import rank
 from mentionwatch.models import (
     Mention,
+    Reply,
     ScanReport,
     ScoredMention,
     SearchResult,
     SourceOutcome,
     SourceReport,
     SourceState,
+    StoredMention,
+    ThreadReport,
 )
 from mentionwatch.sources import source_class
+from mentionwatch.sources.base import Source
 from mentionwatch.store import Store
 
 Clock = Callable[[], datetime]
@@ -86,7 +91,8 @@ def run_scan(
     clock: Clock = utc_now,
     environ: Mapping[str, str] | None = None,
 ) -> ScanReport:
-    """Poll every due source (all of them with `force`, or just those named in `only`)."""
+    """Poll every due source (all of them with `force`, or just those named in `only`), then
+    check the threads of open mentions for the brand's replies."""
     started = clock()
     due = []
     for source in config.sources:
@@ -96,53 +102,134 @@ def run_scan(
         # Naming a source, or --all, polls it now; a disabled source is never polled.
         if source.enabled and (force or only or is_due(source, state, started)):
             due.append((source, state))
-    reports = asyncio.run(
-        _poll_all(config, store, due, clock, os.environ if environ is None else environ)
-    )
-    report = ScanReport(started_at=started, finished_at=clock(), sources=reports)
+    scan = _Scan(config, store, clock, os.environ if environ is None else environ)
+    reports, threads = asyncio.run(scan.run(due, only))
+    report = ScanReport(started, clock(), reports, threads)
     store.record_scan(report)
     return report
 
 
-async def _poll_all(
-    config: Config,
-    store: Store,
-    due: list[tuple[SourceConfig, SourceState]],
-    clock: Clock,
-    environ: Mapping[str, str],
-) -> list[SourceReport]:
-    matcher = compile_matcher(config.brand.terms, config.brand.exclude)
-    reports: dict[str, SourceReport] = {}
-    async with HttpFetcher(config.http) as http:
-        tasks = [
-            asyncio.create_task(_poll_one(config, http, source, state, matcher, environ))
-            for source, state in due
-        ]
+@dataclass(frozen=True)
+class _Scan:
+    config: Config
+    store: Store
+    clock: Clock
+    environ: Mapping[str, str]
+
+    def source(self, config: SourceConfig) -> Source:
+        return source_class(config.kind)(config, self.config.brand, self.environ)
+
+    async def run(
+        self, due: list[tuple[SourceConfig, SourceState]], only: Sequence[str]
+    ) -> tuple[list[SourceReport], ThreadReport]:
+        async with HttpFetcher(self.config.http) as http:
+            reports = await self.poll_all(http, due)
+            failed = {r.name for r in reports if r.outcome is SourceOutcome.ERROR}
+            threaded = [
+                s
+                for s in self.config.sources
+                if s.enabled
+                and s.name not in failed
+                and (not only or s.name in only)
+                and source_class(s.kind).has_threads
+            ]
+            threads = await self.check_threads(http, threaded)
+        return reports, threads
+
+    async def poll_all(
+        self, http: HttpFetcher, due: list[tuple[SourceConfig, SourceState]]
+    ) -> list[SourceReport]:
+        matcher = compile_matcher(self.config.brand.terms, self.config.brand.exclude)
+        tasks = [asyncio.create_task(self.poll_one(http, s, state, matcher)) for s, state in due]
+        reports: dict[str, SourceReport] = {}
+        # Each source is stored as soon as its poll completes, in its own transaction.
         for finished in asyncio.as_completed(tasks):
             polled = await finished
-            reports[polled.source.name] = _store_poll(store, polled, clock())
-    return [reports[source.name] for source, _ in due]  # in config order, not finishing order
+            reports[polled.source.name] = _store_poll(self.store, polled, self.clock())
+        return [reports[source.name] for source, _ in due]  # config order, not finishing order
+
+    async def poll_one(
+        self, http: HttpFetcher, source: SourceConfig, state: SourceState, matcher: TermMatcher
+    ) -> _Polled:
+        began = time.perf_counter()
+        try:
+            result = await self.source(source).search(http, state)
+            scored = relevant_and_scored(
+                result.mentions, matcher, self.config.brand, self.config.sentiment
+            )
+            return _Polled(source, state, result, scored, None, time.perf_counter() - began)
+        except SourceError as exc:
+            error = exc
+        except Exception as exc:  # a bug in one source must not stop the scan
+            error = _unexpected(exc, source)
+        return _Polled(source, state, None, [], error, time.perf_counter() - began)
+
+    async def check_threads(self, http: HttpFetcher, sources: list[SourceConfig]) -> ThreadReport:
+        """Re-read the threads of open mentions, most urgent first, within the scan's budget,
+        and mark those the brand has answered."""
+        budget = self.config.scan.thread_checks
+        candidates = self.store.thread_candidates([s.name for s in sources])
+        ranked = rank(candidates, self.config.brand, self.clock())[:budget]
+        by_source: dict[str, list[StoredMention]] = {}
+        for entry in ranked:
+            by_source.setdefault(entry.mention.source, []).append(entry.mention)
+        configs = {s.name: s for s in sources}
+        outcomes = await asyncio.gather(
+            *(
+                self.check_source_threads(http, configs[name], mentions)
+                for name, mentions in by_source.items()
+            )
+        )
+        checked = sum(n for n, _, _ in outcomes)
+        answered = sum(a for _, a, _ in outcomes)
+        errors = [e for _, _, e in outcomes if e]
+        return ThreadReport(checked=checked, answered=answered, errors=errors)
+
+    async def check_source_threads(
+        self, http: HttpFetcher, source: SourceConfig, mentions: list[StoredMention]
+    ) -> tuple[int, int, str | None]:
+        refs = [m.thread_ref for m in mentions if m.thread_ref]
+        try:
+            found = await self.source(source).replies(http, refs)
+        except SourceError as exc:
+            return 0, 0, f"{source.name}: {exc.message}"
+        except Exception as exc:  # a bug in one source must not stop the scan
+            return 0, 0, f"{source.name}: {_unexpected(exc, source).message}"
+        handles = self.config.brand.handles_for(source.kind)
+        answered = 0
+        for mention in mentions:
+            replies = found.get(mention.thread_ref or "", [])
+            judged = [(reply, is_brand_handle(reply.author, handles)) for reply in replies]
+            answer = first_brand_reply(judged, after=mention.reopened_at)
+            if self.store.save_thread_check(mention.id, judged, answer, self.clock()):
+                answered += 1
+        return len(mentions), answered, None
 
 
-async def _poll_one(
-    config: Config,
-    http: HttpFetcher,
-    source: SourceConfig,
-    state: SourceState,
-    matcher: TermMatcher,
-    environ: Mapping[str, str],
-) -> _Polled:
-    began = time.perf_counter()
-    try:
-        instance = source_class(source.kind)(source, config.brand, environ)
-        result = await instance.search(http, state)
-        scored = relevant_and_scored(result.mentions, matcher, config.brand, config.sentiment)
-        return _Polled(source, state, result, scored, None, time.perf_counter() - began)
-    except SourceError as exc:
-        error = exc
-    except Exception as exc:  # a bug in one source must not stop the scan
-        error = SourceError(f"unexpected {type(exc).__name__} in the {source.kind} source: {exc}")
-    return _Polled(source, state, None, [], error, time.perf_counter() - began)
+def _unexpected(exc: Exception, source: SourceConfig) -> SourceError:
+    return SourceError(f"unexpected {type(exc).__name__} in the {source.kind} source: {exc}")
+
+
+def first_brand_reply(
+    judged: Sequence[tuple[Reply, bool]], after: datetime | None = None
+) -> Reply | None:
+    """The earliest reply written by the brand (after `after`, when a person reopened the
+    mention). Pure."""
+    brand = [
+        reply
+        for reply, by_brand in judged
+        if by_brand
+        and (after is None or (reply.created_at is not None and reply.created_at > after))
+    ]
+    if not brand:
+        return None
+    return min(
+        brand,
+        key=lambda r: (
+            r.created_at is None,
+            r.created_at or datetime.max.replace(tzinfo=timezone.utc),
+        ),
+    )
 
 
 def _store_poll(store: Store, polled: _Polled, now: datetime) -> SourceReport:
@@ -158,7 +245,12 @@ def _store_poll(store: Store, polled: _Polled, now: datetime) -> SourceReport:
             error=polled.error.message,
             duration_s=round(polled.duration_s, 3),
         )
-    new, updated = store.save_poll(polled.state, result, polled.scored, now)
+    wait = source.interval
+    if result.retry_after_s:
+        wait = max(wait, timedelta(seconds=result.retry_after_s))
+    new, updated = store.save_poll(
+        polled.state, result, polled.scored, now, next_check_at=now + wait
+    )
     return SourceReport(
         name=source.name,
         kind=source.kind,

@@ -92,10 +92,41 @@ def create_scan_history(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX source_runs_source ON source_runs (source, run_id)")
 
 
+def add_threads_and_replies(db: sqlite3.Connection) -> None:
+    """Reach and thread references on mentions, how each was answered, and the replies that
+    the thread check saw (so `show` can prove a mark)."""
+    for column in (
+        "reach INTEGER",
+        "thread_ref TEXT",
+        "answered_url TEXT",
+        "marked_by TEXT",  # 'auto' (a brand reply found) or 'manual' (a person's mark)
+        "reopened_at TEXT",
+        "first_response_s INTEGER",
+        "thread_checked_at TEXT",
+    ):
+        db.execute(f"ALTER TABLE mentions ADD COLUMN {column}")
+    db.execute(
+        """
+        CREATE TABLE replies (
+            mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+            native_id  TEXT NOT NULL,
+            author     TEXT,
+            created_at TEXT,
+            url        TEXT NOT NULL DEFAULT '',
+            text       TEXT NOT NULL DEFAULT '',
+            depth      INTEGER NOT NULL DEFAULT 1,
+            by_brand   INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (mention_id, native_id)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_mentions,
     create_source_state,
     create_scan_history,
+    add_threads_and_replies,
 ]
 
 

@@ -13,6 +13,7 @@ from mentionwatch.models import (
     Classification,
     Mention,
     MentionStatus,
+    Reply,
     ScanReport,
     ScoredMention,
     SearchResult,
@@ -26,7 +27,8 @@ from mentionwatch.store.db import connect, from_db_time, to_db_time
 
 _MENTION_COLUMNS = """
     id, source, kind, native_id, url, author, title, text, created_at, fetched_at, matched_term,
-    compound, label, snippet, status, answered_at, answered_by, status_changed_at
+    compound, label, snippet, status, answered_at, answered_by, status_changed_at, reach,
+    thread_ref, answered_url, marked_by, first_response_s, thread_checked_at, reopened_at
 """
 
 
@@ -50,6 +52,13 @@ def _row_to_mention(row: sqlite3.Row) -> StoredMention:
         answered_at=from_db_time(row["answered_at"]),
         answered_by=row["answered_by"],
         status_changed_at=from_db_time(row["status_changed_at"]),
+        reach=row["reach"],
+        thread_ref=row["thread_ref"],
+        answered_url=row["answered_url"],
+        marked_by=row["marked_by"],
+        first_response_s=row["first_response_s"],
+        thread_checked_at=from_db_time(row["thread_checked_at"]),
+        reopened_at=from_db_time(row["reopened_at"]),
     )
 
 
@@ -97,6 +106,8 @@ class Store:
         result: SearchResult,
         scored: Sequence[ScoredMention],
         fetched_at: datetime,
+        *,
+        next_check_at: datetime | None = None,
     ) -> tuple[int, int]:
         """Store one source's poll in one transaction; returns (new, updated).
 
@@ -117,10 +128,19 @@ class Store:
                 """
                 UPDATE source_state
                    SET cursor = ?, etag = ?, last_modified = ?, last_attempt_at = ?,
-                       last_success_at = ?, last_error = NULL, consecutive_errors = 0
+                       last_success_at = ?, last_error = NULL, consecutive_errors = 0,
+                       next_check_at = ?
                  WHERE name = ?
                 """,
-                (cursor, result.etag, result.last_modified, fetched, fetched, state.name),
+                (
+                    cursor,
+                    result.etag,
+                    result.last_modified,
+                    fetched,
+                    fetched,
+                    to_db_time(next_check_at) if next_check_at else None,
+                    state.name,
+                ),
             )
         return new, updated
 
@@ -132,8 +152,8 @@ class Store:
             """
             INSERT OR IGNORE INTO mentions
                 (source, kind, native_id, url, author, title, text, created_at, fetched_at,
-                 matched_term, compound, label, snippet, status)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 matched_term, compound, label, snippet, status, reach, thread_ref)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 mention.source,
@@ -150,6 +170,8 @@ class Store:
                 verdict.label.value,
                 verdict.snippet,
                 status.value,
+                mention.reach,
+                mention.thread_ref,
             ),
         )
         return cursor.rowcount == 1
@@ -183,6 +205,20 @@ class Store:
                 mention.author,
                 mention.title,
                 mention.text,
+            ),
+        )
+        # Reach (points, followers) moves on every poll: keep it current without counting
+        # the post as updated.
+        db.execute(
+            "UPDATE mentions SET reach = ?, thread_ref = coalesce(?, thread_ref)"
+            " WHERE source = ? AND native_id = ? AND (reach IS NOT ? OR thread_ref IS NOT ?)",
+            (
+                mention.reach,
+                mention.thread_ref,
+                mention.source,
+                mention.native_id,
+                mention.reach,
+                mention.thread_ref,
             ),
         )
         return cursor.rowcount == 1
@@ -338,26 +374,138 @@ class Store:
     def count_mentions(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM mentions").fetchone()[0])
 
-    # --- the team's marks -----------------------------------------------------------------
+    # --- the team's marks ----------------------------------------------------------------
 
     def set_status(
         self, mention_id: int, status: MentionStatus, *, by: str | None, at: datetime
     ) -> StoredMention | None:
-        """Mark a mention by hand. Returns the updated mention, or None if the id is unknown."""
-        answered = status is MentionStatus.ANSWERED
+        """Mark a mention by hand. Returns the updated mention, or None if the id is unknown.
+
+        A manual mark always wins: the thread check only ever answers mentions that are open.
+        Reopening clears every mark, and from then on only brand replies newer than the
+        reopening count (the reply that was judged not enough does not close it again).
+        """
+        when = to_db_time(at)
         with self.transaction() as db:
+            if status is MentionStatus.OPEN:
+                cursor = db.execute(
+                    """
+                    UPDATE mentions
+                       SET status = 'open', status_changed_at = ?, reopened_at = ?,
+                           marked_by = NULL, answered_at = NULL, answered_by = NULL,
+                           answered_url = NULL, first_response_s = NULL
+                     WHERE id = ? AND status != 'own'
+                    """,
+                    (when, when, mention_id),
+                )
+            elif status is MentionStatus.ANSWERED:
+                cursor = db.execute(
+                    """
+                    UPDATE mentions
+                       SET status = 'answered', status_changed_at = ?, marked_by = 'manual',
+                           answered_at = ?, answered_by = ?, answered_url = NULL,
+                           first_response_s = max(0, CAST(
+                               (julianday(?) - julianday(created_at)) * 86400 AS INTEGER))
+                     WHERE id = ?
+                    """,
+                    (when, when, by, when, mention_id),
+                )
+            else:
+                cursor = db.execute(
+                    """
+                    UPDATE mentions
+                       SET status = ?, status_changed_at = ?, marked_by = 'manual',
+                           answered_at = NULL, answered_by = NULL, answered_url = NULL,
+                           first_response_s = NULL
+                     WHERE id = ?
+                    """,
+                    (status.value, when, mention_id),
+                )
+        return self.mention(mention_id) if cursor.rowcount else None
+
+    # --- thread checks --------------------------------------------------------------------
+
+    def thread_candidates(self, sources: Sequence[str]) -> list[StoredMention]:
+        """Open mentions of these sources whose thread can be checked."""
+        if not sources:
+            return []
+        marks = ", ".join("?" for _ in sources)
+        rows = self.db.execute(
+            f"SELECT {_MENTION_COLUMNS} FROM mentions"
+            f" WHERE status = 'open' AND thread_ref IS NOT NULL AND source IN ({marks})",
+            list(sources),
+        ).fetchall()
+        return [_row_to_mention(row) for row in rows]
+
+    def save_thread_check(
+        self,
+        mention_id: int,
+        replies: Sequence[tuple[Reply, bool]],
+        answer: Reply | None,
+        at: datetime,
+    ) -> bool:
+        """Keep what the thread check saw; mark the mention answered by `answer` if it is
+        still open. Returns True if this check answered it."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM replies WHERE mention_id = ?", (mention_id,))
+            db.executemany(
+                """
+                INSERT OR REPLACE INTO replies
+                    (mention_id, native_id, author, created_at, url, text, depth, by_brand)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    (
+                        mention_id,
+                        r.native_id,
+                        r.author,
+                        to_db_time(r.created_at) if r.created_at else None,
+                        r.url,
+                        r.text,
+                        r.depth,
+                        int(by_brand),
+                    )
+                    for r, by_brand in replies
+                ],
+            )
+            db.execute(
+                "UPDATE mentions SET thread_checked_at = ? WHERE id = ?",
+                (to_db_time(at), mention_id),
+            )
+            if answer is None:
+                return False
+            answered_at = to_db_time(answer.created_at or at)
             cursor = db.execute(
                 """
                 UPDATE mentions
-                   SET status = ?, status_changed_at = ?, answered_at = ?, answered_by = ?
-                 WHERE id = ?
+                   SET status = 'answered', marked_by = 'auto', status_changed_at = ?,
+                       answered_at = ?, answered_by = ?, answered_url = ?,
+                       first_response_s = max(0, CAST(
+                           (julianday(?) - julianday(created_at)) * 86400 AS INTEGER))
+                 WHERE id = ? AND status = 'open'
                 """,
-                (
-                    status.value,
-                    to_db_time(at),
-                    to_db_time(at) if answered else None,
-                    by if answered else None,
-                    mention_id,
-                ),
+                (to_db_time(at), answered_at, answer.author, answer.url, answered_at, mention_id),
             )
-        return self.mention(mention_id) if cursor.rowcount else None
+            return cursor.rowcount == 1
+
+    def replies(self, mention_id: int) -> list[tuple[Reply, bool]]:
+        """What the last thread check saw under a mention: each reply, and whether the brand
+        wrote it; oldest first."""
+        rows = self.db.execute(
+            "SELECT * FROM replies WHERE mention_id = ? ORDER BY created_at, native_id",
+            (mention_id,),
+        ).fetchall()
+        return [
+            (
+                Reply(
+                    native_id=row["native_id"],
+                    author=row["author"],
+                    created_at=from_db_time(row["created_at"]),
+                    url=row["url"],
+                    text=row["text"],
+                    depth=row["depth"],
+                ),
+                bool(row["by_brand"]),
+            )
+            for row in rows
+        ]

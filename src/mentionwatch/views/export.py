@@ -12,6 +12,7 @@ from mentionwatch.config import format_duration
 from mentionwatch.inbox import InboxEntry
 from mentionwatch.models import (
     Classification,
+    Reply,
     ScanReport,
     SourceReport,
     StoredMention,
@@ -43,6 +44,23 @@ def mention_json(mention: StoredMention) -> dict[str, Any]:
         "status_changed_at": iso(mention.status_changed_at),
         "answered_at": iso(mention.answered_at),
         "answered_by": mention.answered_by,
+        "answered_url": mention.answered_url,
+        "marked_by": mention.marked_by,
+        "first_response_seconds": mention.first_response_s,
+        "reach": mention.reach,
+        "thread_checked_at": iso(mention.thread_checked_at),
+    }
+
+
+def reply_json(reply: Reply, by_brand: bool) -> dict[str, Any]:
+    return {
+        "native_id": reply.native_id,
+        "author": reply.author,
+        "created_at": iso(reply.created_at),
+        "url": reply.url,
+        "text": reply.text,
+        "depth": reply.depth,
+        "by_brand": by_brand,
     }
 
 
@@ -86,6 +104,11 @@ def scan_report_json(report: ScanReport) -> dict[str, Any]:
         "updated": report.updated,
         "failed": len(report.failed),
         "sources": [source_report_json(s) for s in report.sources],
+        "threads": {
+            "checked": report.threads.checked,
+            "answered": report.threads.answered,
+            "errors": report.threads.errors,
+        },
     }
 
 

@@ -22,6 +22,7 @@ from mentionwatch.inbox import InboxEntry
 from mentionwatch.models import (
     Classification,
     MentionStatus,
+    Reply,
     ScanReport,
     SentimentLabel,
     SourceOutcome,
@@ -196,6 +197,7 @@ def mention_detail(
     priority: float | None,
     breached: bool,
     now: datetime,
+    replies: Sequence[tuple[Reply, bool]] = (),
 ) -> RenderableType:
     """`show ID`: the post in full, its scores, why it scored so, and its status."""
     meta = Table.grid(padding=(0, 2))
@@ -208,6 +210,8 @@ def mention_detail(
         "posted", f"{mention.created_at:%Y-%m-%d %H:%M} UTC ({age(now - mention.created_at)} ago)"
     )
     meta.add_row("link", untrusted(mention.url, style="cyan"))
+    if mention.reach is not None:
+        meta.add_row("reach", str(mention.reach))
     meta.add_row("matched", untrusted(mention.matched_term or "-"))
     meta.add_row(
         "sentiment",
@@ -221,14 +225,9 @@ def mention_detail(
                 style="bold red" if breached else "",
             ),
         )
-    status = Text(mention.status.value, style=STATUS_STYLE[mention.status])
-    if mention.status is MentionStatus.ANSWERED:
-        status.append(f" by {safe(mention.answered_by or '?', single_line=True)}")
-        if mention.answered_at:
-            status.append(f" at {mention.answered_at:%Y-%m-%d %H:%M} UTC")
-    elif mention.status_changed_at:
-        status.append(f" since {mention.status_changed_at:%Y-%m-%d %H:%M} UTC")
-    meta.add_row("status", status)
+    meta.add_row("status", _status_line(mention))
+    if mention.answered_url:
+        meta.add_row("answer", untrusted(mention.answered_url, style="cyan"))
 
     parts: list[RenderableType] = [meta, Text("")]
     if mention.title:
@@ -245,7 +244,62 @@ def mention_detail(
         style = "red" if score <= -0.05 else "green" if score >= 0.05 else "dim"
         explained.add_row(Text(f"{score:+.3f}", style=style), untrusted(sentence, width=200))
     parts.append(explained)
+    parts.extend(_thread_section(mention, replies, now))
     return Group(*parts)
+
+
+def _status_line(mention: StoredMention) -> Text:
+    status = Text(mention.status.value, style=STATUS_STYLE[mention.status])
+    if mention.status is MentionStatus.ANSWERED:
+        status.append(f" by {safe(mention.answered_by or '?', single_line=True)}")
+        if mention.answered_at:
+            status.append(f" at {mention.answered_at:%Y-%m-%d %H:%M} UTC")
+        if mention.first_response_s is not None:
+            status.append(f", {age(timedelta(seconds=mention.first_response_s))} after the post")
+        how = {"auto": "found in the thread", "manual": "marked by hand"}.get(
+            mention.marked_by or ""
+        )
+        if how:
+            status.append(f" ({how})")
+    elif mention.status is MentionStatus.OWN:
+        status.append(" (written by one of brand.handles; never in the inbox)")
+    elif mention.status_changed_at:
+        status.append(f" since {mention.status_changed_at:%Y-%m-%d %H:%M} UTC")
+    return status
+
+
+def _thread_section(
+    mention: StoredMention, replies: Sequence[tuple[Reply, bool]], now: datetime
+) -> list[RenderableType]:
+    """What the thread check saw, so a person can trust (or overrule) an automatic mark."""
+    if mention.thread_checked_at is None:
+        if mention.thread_ref is None:
+            return []
+        return [Text(""), Text("Thread: not checked yet (the next scan will).", style="dim")]
+    checked = f"checked {age(now - mention.thread_checked_at)} ago"
+    header = Text(f"Thread ({checked}): ", style="bold")
+    if not replies:
+        return [Text(""), header + Text("no replies.")]
+    brand = sum(1 for _, by_brand in replies if by_brand)
+    header.append(f"{len(replies)} repl{'y' if len(replies) == 1 else 'ies'}, {brand} by the brand")
+    listing = Table.grid(padding=(0, 2))
+    for _ in range(4):
+        listing.add_column(no_wrap=True)
+    listing.add_column()
+    for reply, by_brand in replies:
+        when = f"{reply.created_at:%Y-%m-%d %H:%M}" if reply.created_at else "?"
+        indent = "  " * max(0, reply.depth - 1)
+        listing.add_row(
+            when,
+            Text(
+                indent + safe(reply.author or "[deleted]", single_line=True),
+                style="bold green" if by_brand else "",
+            ),
+            Text("brand" if by_brand else "", style="green"),
+            untrusted(reply.text, width=70),
+            short_link(reply.url),
+        )
+    return [Text(""), header, listing]
 
 
 def classification_line(text: str, verdict: Classification) -> Text:
@@ -303,6 +357,15 @@ def scan_summary(report: ScanReport) -> Text:
         f"Scanned {polled} source{'s' if polled != 1 else ''} in {seconds:.1f}s:"
         f" {report.new} new, {report.updated} updated"
     )
+    threads = report.threads
+    if threads.checked or threads.errors:
+        line += (
+            f"; checked {threads.checked} thread{'s' if threads.checked != 1 else ''},"
+            f" {threads.answered} newly answered by the brand"
+        )
+    if threads.errors:
+        line += f" ({len(threads.errors)} thread error{'s' if len(threads.errors) != 1 else ''}:"
+        line += " " + "; ".join(safe(e, single_line=True) for e in threads.errors) + ")"
     if report.failed:
         names = ", ".join(safe(s.name, single_line=True) for s in report.failed)
         return Text(f"{line}, {len(report.failed)} failed ({names}).", style="bold red")
