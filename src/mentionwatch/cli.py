@@ -397,16 +397,25 @@ def reopen(mention_id: ById, config: ConfigOption = None, db: DbOption = None) -
     _mark(mention_id, "open", None, config, db)
 
 
-@app.command()
+sources_app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback(invoke_without_command=True)
 def sources(
+    ctx: typer.Context,
     config: ConfigOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Each source: when it was last polled, what it stored, and its errors.
 
+    `mentionwatch sources test NAME` makes one real request to a source instead.
+
     Example: mentionwatch sources
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from mentionwatch.overview import source_overview
     from mentionwatch.views.export import source_overview_json, write_json
     from mentionwatch.views.terminal import sources_table
@@ -420,6 +429,31 @@ def sources(
     else:
         console = _console()
         console.print(sources_table(console, rows, _now()))
+
+
+@sources_app.command("test")
+def sources_test(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The source's name in the config.")],
+    config: ConfigOption = None,
+) -> None:
+    """Make one real request to a source and say, in one line, whether it works.
+
+    Nothing is stored. Exit status 1 if the source does not work.
+
+    Example: mentionwatch sources test hn
+    """
+    from mentionwatch.scan import check_source
+    from mentionwatch.text import safe
+
+    with _reported_errors():
+        loaded = _load_config(config)
+        source = loaded.source(name)
+        if source is None:
+            raise NotFoundError(f"no source named {name} in {loaded.path}")
+        works, line = check_source(loaded, source, os.environ)
+    typer.echo(f"{safe(name, single_line=True)}: {safe(line, single_line=True)}")
+    if not works:
+        raise typer.Exit(int(ExitStatus.SOURCES_FAILED))
 
 
 @app.command()

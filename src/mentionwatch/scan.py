@@ -206,6 +206,46 @@ class _Scan:
         return len(mentions), answered, None
 
 
+def check_source(
+    config: Config, source: SourceConfig, environ: Mapping[str, str]
+) -> tuple[bool, str]:
+    """One real request to one source (`sources test`): (works, one line for the user)."""
+
+    async def attempt() -> str:
+        async with HttpFetcher(config.http) as http:
+            instance = source_class(source.kind)(source, config.brand, environ)
+            return await instance.check(http)
+
+    try:
+        return True, asyncio.run(attempt())
+    except SourceError as exc:
+        return False, advice_for(exc)
+    except Exception as exc:  # a bug in a source is still an answer to "does it work?"
+        return False, _unexpected(exc, source).message
+
+
+def advice_for(error: SourceError) -> str:
+    """A source's failure in one line, with what to do about the common HTTP statuses."""
+    status = error.http_status
+    if status == 401:
+        return f"{error.message}: the credentials were rejected; check the token or password"
+    if status == 403:
+        return (
+            f"{error.message}: access is forbidden; the credentials may lack a permission,"
+            " or the platform blocks unauthenticated clients"
+        )
+    if status == 429:
+        when = (
+            f" (the server asks to wait: Retry-After {error.retry_after})"
+            if (error.retry_after)
+            else ""
+        )
+        return f"{error.message}: rate limited{when}; try again later or poll less often"
+    if status == 404:
+        return f"{error.message}: not found; check base_url and the source's other keys"
+    return error.message
+
+
 def _unexpected(exc: Exception, source: SourceConfig) -> SourceError:
     return SourceError(f"unexpected {type(exc).__name__} in the {source.kind} source: {exc}")
 
