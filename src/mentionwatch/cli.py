@@ -158,12 +158,23 @@ def demo(
     """
     from mentionwatch.demo import run_demo
     from mentionwatch.inbox import build_inbox
-    from mentionwatch.views.terminal import print_inbox, scan_summary
+    from mentionwatch.views.terminal import answered_table, print_inbox, scan_summary
 
     console = _console()
     with _reported_errors(), run_demo(db) as (config, store, report):
         entries = build_inbox(store, config.brand, now=_now())
         print_inbox(console, entries, brand=config.brand.name, every_open=False, limit=limit)
+        answered = store.answered_mentions(limit=limit)
+        if answered:
+            console.print()
+            console.print(
+                answered_table(
+                    console,
+                    answered,
+                    f"Already answered by {config.brand.name} (found in the thread)",
+                )
+            )
+        console.print()
         console.print(scan_summary(report))
         console.print(
             f"Demo database: {store.path}  (try: mentionwatch show ID --db {store.path})"

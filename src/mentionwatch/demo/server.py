@@ -8,26 +8,69 @@ with post times relative to now, so the demo exercises the same parsing as produ
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import json
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
+from types import ModuleType
 from typing import Any, ClassVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
+from mentionwatch.demo.platforms import DemoRequest, Router
 from mentionwatch.text import html_to_text
+
+#: Source kinds whose demo posts are served by a platform-shaped API (demo/platforms/KIND.py)
+#: rather than as a feed, so the demo exercises those sources and their thread checks.
+PLATFORM_KINDS = (
+    "hackernews",
+    "reddit",
+    "mastodon",
+    "bluesky",
+    "stackexchange",
+    "github",
+    "lobsters",
+)
 
 
 def load_dataset() -> dict[str, Any]:
-    raw = files("mentionwatch.demo").joinpath("posts.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(raw)
+    """demo/posts.json, plus the extra posts of each platform (demo/posts_KIND.json)."""
+    folder = files("mentionwatch.demo")
+    data: dict[str, Any] = json.loads(folder.joinpath("posts.json").read_text(encoding="utf-8"))
+    for kind in PLATFORM_KINDS:
+        extra = folder.joinpath(f"posts_{kind}.json")
+        if extra.is_file():
+            more = json.loads(extra.read_text(encoding="utf-8"))
+            data["posts"].extend(more["posts"] if isinstance(more, dict) else more)
     return data
+
+
+def platform_modules() -> dict[str, ModuleType]:
+    """The demo API of every platform that has one, by kind."""
+    found = {}
+    for kind in PLATFORM_KINDS:
+        name = f"mentionwatch.demo.platforms.{kind}"
+        if importlib.util.find_spec(name) is not None:
+            found[kind] = importlib.import_module(name)
+    return found
+
+
+def _dated(post: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """A demo post with absolute times: its own, and each reply's."""
+    created = now - timedelta(minutes=post["minutes_ago"])
+    replies = [
+        {**reply, "created_at": created + timedelta(minutes=reply["minutes_after"])}
+        for reply in post.get("replies") or []
+    ]
+    return {**post, "created_at": created, "replies": replies}
 
 
 def _atom_time(moment: datetime) -> str:
@@ -153,17 +196,24 @@ def render_rss(feed: Mapping[str, Any], posts: list[dict[str, Any]], now: dateti
     return _rss_channel(feed["title"], items, now, ' xmlns:dc="http://purl.org/dc/elements/1.1/"')
 
 
-def render_feeds(dataset: Mapping[str, Any], now: datetime) -> dict[str, bytes]:
+def feed_posts(dataset: Mapping[str, Any], feed: str, served_by_api: Sequence[str]) -> list[Any]:
+    """The posts a feed carries: those not served by their platform's own API."""
+    return [
+        post
+        for post in dataset["posts"]
+        if post.get("feed") == feed and post.get("platform") not in served_by_api
+    ]
+
+
+def render_feeds(
+    dataset: Mapping[str, Any], now: datetime, served_by_api: Sequence[str] = ()
+) -> dict[str, bytes]:
     """Every demo feed, as `/feeds/NAME.xml` -> body."""
     term = dataset["brand"]["terms"][0]
     rendered: dict[str, bytes] = {}
     for feed in dataset["feeds"]:
         posts = sorted(
-            (
-                {**post, "created_at": now - timedelta(minutes=post["minutes_ago"])}
-                for post in dataset["posts"]
-                if post["feed"] == feed["name"]
-            ),
+            (_dated(post, now) for post in feed_posts(dataset, feed["name"], served_by_api)),
             key=lambda post: post["created_at"],
             reverse=True,
         )
@@ -180,11 +230,44 @@ def render_feeds(dataset: Mapping[str, Any], now: datetime) -> dict[str, bytes]:
     return rendered
 
 
-class _FeedHandler(BaseHTTPRequestHandler):
+class _DemoHandler(BaseHTTPRequestHandler):
     feeds: ClassVar[dict[str, bytes]] = {}
+    platforms: ClassVar[dict[str, Router]] = {}
 
     def do_GET(self) -> None:
-        body = self.feeds.get(self.path.split("?")[0])
+        self._answer(b"")
+
+    def do_POST(self) -> None:
+        self._answer(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+    def _answer(self, body: bytes) -> None:
+        parts = urlsplit(self.path)
+        if parts.path.startswith("/feeds/"):
+            self._feed(parts.path)
+            return
+        kind, _, below = parts.path.lstrip("/").partition("/")
+        route = self.platforms.get(kind)
+        request = DemoRequest(
+            method=self.command,
+            path="/" + below,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        response = route(request) if route else None
+        if response is None:
+            self.send_error(404)
+            return
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def _feed(self, path: str) -> None:
+        body = self.feeds.get(path)
         if body is None:
             self.send_error(404)
             return
@@ -206,19 +289,49 @@ class _FeedHandler(BaseHTTPRequestHandler):
         pass  # the demo prints its own summary; request logs would only be noise
 
 
+@dataclass(frozen=True)
+class DemoSite:
+    """The running demo server: where it is, and the [[sources]] tables that read it."""
+
+    base_url: str
+    sources: list[dict[str, object]]
+
+
 @contextmanager
-def serve_demo_feeds(dataset: Mapping[str, Any], now: datetime | None = None) -> Iterator[str]:
-    """Serve the demo feeds on 127.0.0.1 (a free port); yields the base URL."""
+def serve_demo(dataset: Mapping[str, Any], now: datetime | None = None) -> Iterator[DemoSite]:
+    """Serve the demo's feeds and platform APIs on 127.0.0.1 (a free port)."""
+    now = now or datetime.now(timezone.utc)
+    modules = platform_modules()
+    routers = {
+        kind: module.router(
+            [_dated(p, now) for p in dataset["posts"] if p.get("platform") == kind], now
+        )
+        for kind, module in modules.items()
+    }
     handler = type(
-        "DemoFeedHandler",
-        (_FeedHandler,),
-        {"feeds": render_feeds(dataset, now or datetime.now(timezone.utc))},
+        "DemoHandler",
+        (_DemoHandler,),
+        {"feeds": render_feeds(dataset, now, list(modules)), "platforms": routers},
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="demo-feeds", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-server", daemon=True
+    )
     thread.start()
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    sources: list[dict[str, object]] = [
+        {
+            "name": feed["name"],
+            "kind": "rss",
+            "url": f"{base_url}/feeds/{feed['name']}.xml",
+            "interval": "15m",
+        }
+        for feed in dataset["feeds"]
+        if feed_posts(dataset, feed["name"], list(modules))
+    ]
+    sources += [module.source_table(f"{base_url}/{kind}") for kind, module in modules.items()]
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield DemoSite(base_url, sources)
     finally:
         server.shutdown()
         server.server_close()

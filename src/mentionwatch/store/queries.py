@@ -371,6 +371,15 @@ class Store:
         ).fetchall()
         return [_row_to_mention(row) for row in rows]
 
+    def answered_mentions(self, *, limit: int = 20) -> list[StoredMention]:
+        """Answered mentions, most recently answered first."""
+        rows = self.db.execute(
+            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE status = 'answered'"
+            " ORDER BY answered_at DESC, id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [_row_to_mention(row) for row in rows]
+
     def count_mentions(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM mentions").fetchone()[0])
 

@@ -158,6 +158,34 @@ def inbox_table(console: Console, entries: Sequence[InboxEntry], title: str) -> 
     return table
 
 
+def answered_table(console: Console, mentions: Sequence[StoredMention], title: str) -> Table:
+    """Mentions the brand has answered: who answered, and how fast."""
+    table = _table(console, title)
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("source", no_wrap=True, max_width=None if not console.is_terminal else 14)
+    table.add_column("author", no_wrap=True, max_width=None if not console.is_terminal else 18)
+    table.add_column(
+        "snippet", ratio=1, min_width=24, no_wrap=not console.is_terminal, overflow="ellipsis"
+    )
+    table.add_column("answered by", no_wrap=True)
+    table.add_column("after", justify="right", no_wrap=True)
+    table.add_column("how", no_wrap=True)
+    for m in mentions:
+        after = (
+            age(timedelta(seconds=m.first_response_s)) if m.first_response_s is not None else "-"
+        )
+        table.add_row(
+            str(m.id),
+            untrusted(m.source),
+            untrusted(m.author or "-"),
+            untrusted(m.snippet or m.title, width=100),
+            untrusted(m.answered_by or "?", style="green"),
+            after,
+            "thread" if m.marked_by == "auto" else "by hand",
+        )
+    return table
+
+
 def short_link(url: str, width: int = 40) -> Text:
     """The link shortened to `host/path…`, clickable (OSC 8) to the full URL where supported."""
     from rich.style import Style
