@@ -67,7 +67,7 @@ def relevant_and_scored(
         if term is None:
             continue
         verdict = classify_text(text_to_score(mention.title, mention.text), thresholds)
-        own = is_brand_handle(mention.author, brand.handles)
+        own = is_brand_handle(mention.author, brand.handles_for(mention.kind))
         kept.append(ScoredMention(replace(mention, matched_term=term), verdict, own))
     return kept
 
