@@ -274,3 +274,11 @@ def test_first_brand_reply_ignores_undated_replies_after_a_reopen() -> None:
     assert first_brand_reply([(undated, True)]) == undated
     assert first_brand_reply([(undated, True)], after=T0) is None
     assert first_brand_reply([(undated, False)]) is None
+
+
+def test_a_post_by_a_platform_handle_is_the_brands_own(
+    tmp_path: Path, store: Store, scripted: type[ScriptedSource]
+) -> None:
+    scripted.posts = [post("mod-post", author="ACME_MODS")]
+    scan(config(tmp_path), store)
+    assert by_ref(store, "mod-post").status is MentionStatus.OWN
