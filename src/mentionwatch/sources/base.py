@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -53,10 +54,19 @@ class Source(ABC):
     ) -> dict[str, list[Reply]]:
         """Every reply, at any depth, under each thread. Batch where the API allows.
 
-        The default reads one thread at a time with `thread_replies`. A thread that cannot be
-        read (deleted, private) maps to an empty list; a failure of the whole source raises.
+        The default reads the threads side by side with `thread_replies` (the HttpFetcher
+        bounds how many requests are in flight). A thread that cannot be read (deleted,
+        private) maps to an empty list; a failure of the source as a whole is raised.
         """
-        return {ref: await self.thread_replies(http, ref) for ref in thread_refs}
+        results = await asyncio.gather(
+            *(self.thread_replies(http, ref) for ref in thread_refs), return_exceptions=True
+        )
+        found: dict[str, list[Reply]] = {}
+        for ref, result in zip(thread_refs, results, strict=True):
+            if isinstance(result, BaseException):
+                raise result
+            found[ref] = result
+        return found
 
     async def thread_replies(self, http: HttpFetcher, thread_ref: str) -> list[Reply]:
         raise NotImplementedError(f"the {self.kind} source has no threads")
