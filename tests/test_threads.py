@@ -282,3 +282,13 @@ def test_a_post_by_a_platform_handle_is_the_brands_own(
     scripted.posts = [post("mod-post", author="ACME_MODS")]
     scan(config(tmp_path), store)
     assert by_ref(store, "mod-post").status is MentionStatus.OWN
+
+
+@pytest.mark.parametrize("minutes", [1, 41, 59, 97, 1439])
+def test_time_to_first_response_is_exact_to_the_second(
+    tmp_path: Path, store: Store, scripted: type[ScriptedSource], minutes: int
+) -> None:
+    scripted.posts = [post("p1", minutes_ago=0)]
+    scripted.threads = {"p1": [reply("p1", "AcmeSupport", minutes)]}
+    scan(config(tmp_path), store)
+    assert by_ref(store, "p1").first_response_s == minutes * 60

@@ -413,8 +413,8 @@ class Store:
                     UPDATE mentions
                        SET status = 'answered', status_changed_at = ?, marked_by = 'manual',
                            answered_at = ?, answered_by = ?, answered_url = NULL,
-                           first_response_s = max(0, CAST(
-                               (julianday(?) - julianday(created_at)) * 86400 AS INTEGER))
+                           first_response_s = max(0, CAST(round(
+                               (julianday(?) - julianday(created_at)) * 86400) AS INTEGER))
                      WHERE id = ?
                     """,
                     (when, when, by, when, mention_id),
@@ -489,8 +489,8 @@ class Store:
                 UPDATE mentions
                    SET status = 'answered', marked_by = 'auto', status_changed_at = ?,
                        answered_at = ?, answered_by = ?, answered_url = ?,
-                       first_response_s = max(0, CAST(
-                           (julianday(?) - julianday(created_at)) * 86400 AS INTEGER))
+                       first_response_s = max(0, CAST(round(
+                           (julianday(?) - julianday(created_at)) * 86400) AS INTEGER))
                  WHERE id = ? AND status = 'open'
                 """,
                 (to_db_time(at), answered_at, answer.author, answer.url, answered_at, mention_id),
