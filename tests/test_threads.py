@@ -292,3 +292,25 @@ def test_time_to_first_response_is_exact_to_the_second(
     scripted.threads = {"p1": [reply("p1", "AcmeSupport", minutes)]}
     scan(config(tmp_path), store)
     assert by_ref(store, "p1").first_response_s == minutes * 60
+
+
+def test_a_source_that_asked_us_to_back_off_is_not_asked_for_threads_either(
+    tmp_path: Path, store: Store, scripted: type[ScriptedSource]
+) -> None:
+    cfg = config(tmp_path)
+    scripted.posts = [post("p1")]
+    scan(cfg, store)
+    assert scripted.asked == ["p1"]
+
+    original = ScriptedSource.search
+
+    async def rate_limited(self: ScriptedSource, http: HttpFetcher, state: SourceState):  # type: ignore[no-untyped-def]
+        return SearchResult([], items_seen=0, retry_after_s=6 * 3600)
+
+    scripted.asked.clear()
+    ScriptedSource.search = rate_limited  # type: ignore[method-assign]
+    try:
+        scan(cfg, store, minutes=10)
+    finally:
+        ScriptedSource.search = original  # type: ignore[method-assign]
+    assert scripted.asked == []

@@ -54,6 +54,14 @@ def is_due(source: SourceConfig, state: SourceState, now: datetime) -> bool:
     return state.last_attempt_at is None or now >= state.last_attempt_at + source.interval
 
 
+def in_backoff(source: SourceConfig, state: SourceState) -> bool:
+    """The platform asked us to wait (a rate limit, Stack Exchange's `backoff`) beyond the
+    source's own interval: its threads are not read either until then."""
+    if state.next_check_at is None or state.last_attempt_at is None:
+        return False
+    return state.next_check_at > state.last_attempt_at + source.interval
+
+
 def relevant_and_scored(
     mentions: Sequence[Mention],
     matcher: TermMatcher,
@@ -132,6 +140,7 @@ class _Scan:
                 and s.name not in failed
                 and (not only or s.name in only)
                 and source_class(s.kind).has_threads
+                and not in_backoff(s, self.store.source_state(s.name, s.kind))
             ]
             threads = await self.check_threads(http, threaded)
         return reports, threads
