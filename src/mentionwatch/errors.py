@@ -61,6 +61,7 @@ class SourceError(MentionwatchError):
         retry_after: str | None = None,
         headers: Mapping[str, str] | None = None,
         body: bytes = b"",
+        advised: bool = False,
     ) -> None:
         super().__init__(message, exit_status=ExitStatus.SOURCES_FAILED)
         self.http_status = http_status
@@ -70,3 +71,5 @@ class SourceError(MentionwatchError):
         #: source can read an API's own explanation (rate-limit headers, a JSON error).
         self.headers: Mapping[str, str] = headers or {}
         self.body = body
+        #: The message already says what to do; generic advice must not be added to it.
+        self.advised = advised

@@ -236,6 +236,8 @@ def check_source(
 def advice_for(error: SourceError) -> str:
     """A source's failure in one line, with what to do about the common HTTP statuses."""
     status = error.http_status
+    if error.advised:
+        return error.message
     if status == 401:
         return f"{error.message}: the credentials were rejected; check the token or password"
     if status == 403:
