@@ -344,6 +344,7 @@ class GitHubSource(Source):
                 f"GitHub asks for a token (HTTP 401 from {where}): set token_env on this"
                 f" source to the name of an environment variable holding {TOKEN_HELP}",
                 http_status=401,
+                advised=True,
             )
         if status == 401:
             holder = f"${settings.token_env}" if settings.token_env else settings.token_file
@@ -351,6 +352,7 @@ class GitHubSource(Source):
                 f"GitHub rejected the token in {holder} (HTTP 401 Bad credentials): it is wrong,"
                 f" expired or revoked; replace it with {TOKEN_HELP}",
                 http_status=401,
+                advised=True,
             )
         if status in (403, 429):
             wait = retry_after_seconds(exc.retry_after)
@@ -364,18 +366,21 @@ class GitHubSource(Source):
                     f"GitHub rate limit reached (HTTP {status} from {where}): {retry_when(wait)}"
                     + hint,
                     http_status=status,
+                    advised=True,
                     retry_after=str(round(wait)),
                 )
             if status == 429:
                 return SourceError(
                     f"GitHub rate limit reached (HTTP 429 from {where}): wait a minute, then retry",
                     http_status=429,
+                    advised=True,
                 )
             return SourceError(
                 f"GitHub refused access (HTTP 403 Forbidden from {where}): the token may lack"
                 " access to these repositories, or need SSO authorisation for the organisation"
                 " (https://github.com/settings/tokens)",
                 http_status=403,
+                advised=True,
             )
         if status == 422:
             return SourceError(
@@ -383,6 +388,7 @@ class GitHubSource(Source):
                 " query, repos and orgs (a repository or organisation that does not exist, or"
                 " that the token cannot see, fails the whole search)",
                 http_status=422,
+                advised=True,
             )
         return exc
 
