@@ -80,7 +80,8 @@ class FakeReddit:
         if (
             seen.method != "POST"
             or seen.headers.get("authorization") != f"Basic {basic}"
-            or seen.query.get("grant_type") != ["client_credentials"]
+            or seen.headers.get("content-type") != "application/x-www-form-urlencoded"
+            or seen.body != b"grant_type=client_credentials"
         ):
             return Route(b'{"message": "Unauthorized", "error": 401}', 401, dict(JSON))
         return Route(fixture("token.json"), headers=dict(JSON))
@@ -568,9 +569,7 @@ def test_credentials_appear_only_in_the_authorization_headers(
     run(everything)
 
     assert len(http_server.requests) == 6
-    assert [r.path for r in http_server.requests].count(
-        TOKEN_PATH + "?grant_type=client_credentials"
-    ) == 1
+    assert [r.path for r in http_server.requests].count(TOKEN_PATH) == 1
     for request in http_server.requests:
         others = {k: v for k, v in request.headers.items() if k != "authorization"}
         for secret in (CLIENT_ID, CLIENT_SECRET, TOKEN):
@@ -838,8 +837,9 @@ def test_the_demo_router_rejects_wrong_credentials() -> None:
         DemoRequest(
             "POST",
             TOKEN_PATH,
-            {"grant_type": ["client_credentials"]},
+            {},
             {"authorization": "Basic d3Jvbmc6d3Jvbmc="},
+            b"grant_type=client_credentials",
         )
     )
     search = answer(DemoRequest("GET", "/oauth/search", {"q": ["Brightloop"]}, {}))

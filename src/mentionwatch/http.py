@@ -116,13 +116,19 @@ class HttpFetcher:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         json: Mapping[str, Any] | None = None,
+        form: Mapping[str, str] | None = None,
     ) -> HttpResponse:
-        """One request under the deadline and the size cap. 2xx and 304 return; else raises."""
+        """One request under the deadline and the size cap. 2xx and 304 return; else raises.
+
+        `json` sends a JSON body; `form` an application/x-www-form-urlencoded one (OAuth token
+        endpoints), so nothing that matters travels in the URL.
+        """
         deadline = self.settings.deadline.total_seconds()
         async with self._slots:
             try:
                 return await asyncio.wait_for(
-                    self._send(method, url, params, dict(headers or {}), json), timeout=deadline
+                    self._send(method, url, params, dict(headers or {}), json, form),
+                    timeout=deadline,
                 )
             except asyncio.TimeoutError:
                 raise SourceError(
@@ -136,13 +142,14 @@ class HttpFetcher:
         params: Mapping[str, str] | None,
         headers: dict[str, str],
         json: Mapping[str, Any] | None,
+        form: Mapping[str, str] | None = None,
     ) -> HttpResponse:
         import httpx
 
         shown = redact(url)
         try:
             async with self._client.stream(
-                method, url, params=params, headers=headers, json=json
+                method, url, params=params, headers=headers, json=json, data=form
             ) as resp:
                 if resp.status_code == 304:
                     return HttpResponse(304, str(resp.url), dict(resp.headers), b"")

@@ -366,7 +366,7 @@ class RedditSource(Source):
             if self.settings.authenticated:
                 raise
             advice = f"{exc.message}; {self._anonymous_advice()}"
-            raise SourceError(advice, http_status=exc.http_status) from None
+            raise SourceError(advice, http_status=exc.http_status, advised=True) from None
 
     async def _token(self, http: HttpFetcher, stale: str | None = None) -> str | None:
         async with self._token_lock:
@@ -383,12 +383,12 @@ class RedditSource(Source):
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
         settings: RedditSettings = self.settings
         try:
-            # The grant type is the only parameter and holds no secret, so it can travel in
-            # the query string (Reddit's validators read GET and POST parameters alike).
+            # RFC 6749 section 4.4: the grant type in a form-encoded body, the client's id
+            # and secret in HTTP basic auth.
             response = await http.request(
                 "POST",
                 settings.auth_url,
-                params={"grant_type": "client_credentials"},
+                form={"grant_type": "client_credentials"},
                 headers={
                     "Authorization": f"Basic {basic}",
                     "User-Agent": self._user_agent(http),
@@ -475,7 +475,7 @@ class RedditSource(Source):
             advice = f"Reddit's rate limit is used up (HTTP 429): try again {when}"
         else:
             return exc
-        return SourceError(advice, http_status=status, retry_after=exc.retry_after)
+        return SourceError(advice, http_status=status, retry_after=exc.retry_after, advised=True)
 
     def _note_rate_limit(self, response: HttpResponse) -> None:
         headers = {k.lower(): v for k, v in response.headers.items()}

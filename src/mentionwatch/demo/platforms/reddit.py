@@ -188,7 +188,7 @@ class _DemoReddit:
             DEMO_ENVIRON["DEMO_REDDIT_CLIENT_ID"], DEMO_ENVIRON["DEMO_REDDIT_CLIENT_SECRET"]
         )
         basic = "Basic " + base64.b64encode(expected.encode()).decode("ascii")
-        grant = request.query.get("grant_type", [""])[0] or request.body.decode(errors="replace")
+        grant = request.body.decode(errors="replace")
         if request.headers.get("authorization") != basic or "client_credentials" not in grant:
             return _json(_UNAUTHORIZED, status=401)
         return _json(
