@@ -92,7 +92,9 @@ class LocalServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # A listen backlog of 64, not the default 5: sources read threads concurrently.
+        httpd_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 64})
+        self._httpd = httpd_class(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

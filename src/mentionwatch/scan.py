@@ -236,7 +236,9 @@ def check_source(
 def advice_for(error: SourceError) -> str:
     """A source's failure in one line, with what to do about the common HTTP statuses."""
     status = error.http_status
-    if error.advised:
+    # Only the fetcher's bare "HTTP 401 Unauthorized from URL" needs explaining; a source that
+    # wrote its own explanation knows its platform better than this generic advice.
+    if error.advised or not error.message.startswith("HTTP "):
         return error.message
     if status == 401:
         return f"{error.message}: the credentials were rejected; check the token or password"
