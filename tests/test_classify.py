@@ -178,3 +178,19 @@ def test_a_handle_with_a_domain_must_match_the_whole_address() -> None:
     patterns = ["AcmeSupport@acme.social"]
     assert is_brand_handle("acmesupport@acme.social", patterns)
     assert not is_brand_handle("AcmeSupport@evil.example", patterns)
+
+
+@pytest.mark.parametrize(
+    ("author", "own"),
+    [
+        ("acmesupport.bsky.social", True),
+        ("MayaAtAcme.bsky.social", True),
+        ("acmesupport.evil.example", False),
+        ("support.acme.com", True),
+        ("support.acme.com.evil.example", False),
+    ],
+)
+def test_bluesky_handles_on_the_shared_host_match_by_their_first_label(
+    author: str, own: bool
+) -> None:
+    assert is_brand_handle(author, ["AcmeSupport", "*atAcme", "*.acme.com"]) is own
