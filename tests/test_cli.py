@@ -230,7 +230,9 @@ def test_a_broken_source_in_the_config_names_its_index(isolated_env: Path) -> No
     )
     result = mw("scan", "--config", config)
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"mentionwatch: {config}: sources[1].urll: expected one of")
+    assert result.stderr.startswith(
+        f"mentionwatch: {config}: sources[1].urll: unknown key: expected one of"
+    )
     assert result.stderr.count("\n") == 1
 
 

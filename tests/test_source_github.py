@@ -560,7 +560,7 @@ def test_check_422_points_at_the_query(http_server: LocalServer) -> None:
         ("max_pages = 0", "max_pages: expected at least 1"),
         ("per_page = 100\nmax_pages = 11", "max_pages: expected at most 10 with per_page = 100"),
         ('lookback = "soon"', "lookback: expected a duration"),
-        ('token = "ghp_inline"', "one of the known keys"),
+        ('token = "ghp_inline"', "token: unknown key: expected one of"),
     ],
 )
 def test_bad_settings_are_config_errors(tmp_path: Path, table: str, message: str) -> None:

@@ -515,7 +515,7 @@ def test_the_source_is_registered_and_has_threads() -> None:
         ("max_pages = 0", "sources[0].max_pages: expected a number of pages from 1 to 100"),
         ('query = "  "', "sources[0].query: expected a non-empty search query"),
         ('overlap = "2d"', 'sources[0].overlap: expected a duration of at most "1d"'),
-        ('token_env = "HN_TOKEN"', "sources[0].token_env: expected one of the known keys"),
+        ('token_env = "HN_TOKEN"', "sources[0].token_env: unknown key: expected one of"),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path: Path, line: str, expected: str) -> None:

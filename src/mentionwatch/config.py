@@ -307,7 +307,8 @@ class _TableReader:
         for key in table:
             if key not in known:
                 name = f"{prefix}.{key}" if prefix else key
-                self.fail(name, f"one of the known keys ({', '.join(sorted(known))})", table[key])
+                # The value is not echoed: a misplaced `password = "..."` must not be printed.
+                self.fail(f"{name}: unknown key", f"one of {', '.join(sorted(known))}")
 
     def build(self, cls: type[T], table: object, key_path: str, skip: Sequence[str] = ()) -> T:
         if not isinstance(table, Mapping):
