@@ -314,3 +314,18 @@ def test_a_source_that_asked_us_to_back_off_is_not_asked_for_threads_either(
     finally:
         ScriptedSource.search = original  # type: ignore[method-assign]
     assert scripted.asked == []
+
+
+def test_threads_are_read_when_their_source_is_polled_not_on_every_scan(
+    tmp_path: Path, store: Store, scripted: type[ScriptedSource]
+) -> None:
+    cfg = config(tmp_path)
+    scripted.posts = [post("p1")]
+    run_scan(cfg, store, clock=lambda: T0, environ={})
+    assert scripted.asked == ["p1"]
+    scripted.asked.clear()
+    # Ten minutes later neither source is due (interval 30m): no thread traffic either.
+    run_scan(cfg, store, clock=lambda: T0 + timedelta(minutes=10), environ={})
+    assert scripted.asked == []
+    run_scan(cfg, store, clock=lambda: T0 + timedelta(minutes=31), environ={})
+    assert scripted.asked == ["p1"]

@@ -111,7 +111,7 @@ def run_scan(
         if source.enabled and (force or only or is_due(source, state, started)):
             due.append((source, state))
     scan = _Scan(config, store, clock, os.environ if environ is None else environ)
-    reports, threads = asyncio.run(scan.run(due, only))
+    reports, threads = asyncio.run(scan.run(due))
     report = ScanReport(started, clock(), reports, threads)
     store.record_scan(report)
     return report
@@ -128,17 +128,17 @@ class _Scan:
         return source_class(config.kind)(config, self.config.brand, self.environ)
 
     async def run(
-        self, due: list[tuple[SourceConfig, SourceState]], only: Sequence[str]
+        self, due: list[tuple[SourceConfig, SourceState]]
     ) -> tuple[list[SourceReport], ThreadReport]:
         async with HttpFetcher(self.config.http) as http:
             reports = await self.poll_all(http, due)
-            failed = {r.name for r in reports if r.outcome is SourceOutcome.ERROR}
+            # A source's threads are read when the source itself is polled: its interval (and
+            # any wait the platform asked for) bounds all of its traffic, logins included.
+            polled = {r.name for r in reports if r.outcome is not SourceOutcome.ERROR}
             threaded = [
                 s
                 for s in self.config.sources
-                if s.enabled
-                and s.name not in failed
-                and (not only or s.name in only)
+                if s.name in polled
                 and source_class(s.kind).has_threads
                 and not in_backoff(s, self.store.source_state(s.name, s.kind))
             ]
