@@ -50,6 +50,8 @@ class LocalServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, Route | Callable[[SeenRequest], Route]] = {}
+        #: Answers every path that has no route of its own (None: 404).
+        self.fallback: Route | Callable[[SeenRequest], Route] | None = None
         self.requests: list[SeenRequest] = []
         server = self
 
@@ -70,6 +72,7 @@ class LocalServer:
                 )
                 server.requests.append(seen)
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
+                route = route or server.fallback
                 if callable(route):
                     route = route(seen)
                 if route is None:

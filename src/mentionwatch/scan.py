@@ -161,8 +161,9 @@ class _Scan:
         self, http: HttpFetcher, source: SourceConfig, state: SourceState, matcher: TermMatcher
     ) -> _Polled:
         began = time.perf_counter()
+        instance = self.source(source)
         try:
-            result = await self.source(source).search(http, state)
+            result = await instance.search(http, state)
             scored = relevant_and_scored(
                 result.mentions, matcher, self.config.brand, self.config.sentiment
             )
@@ -171,6 +172,7 @@ class _Scan:
             error = exc
         except Exception as exc:  # a bug in one source must not stop the scan
             error = _unexpected(exc, source)
+        error.message = instance.scrub(error.message)
         return _Polled(source, state, None, [], error, time.perf_counter() - began)
 
     async def check_threads(self, http: HttpFetcher, sources: list[SourceConfig]) -> ThreadReport:
@@ -198,12 +200,13 @@ class _Scan:
         self, http: HttpFetcher, source: SourceConfig, mentions: list[StoredMention]
     ) -> tuple[int, int, str | None]:
         refs = [m.thread_ref for m in mentions if m.thread_ref]
+        instance = self.source(source)
         try:
-            found = await self.source(source).replies(http, refs)
+            found = await instance.replies(http, refs)
         except SourceError as exc:
-            return 0, 0, f"{source.name}: {exc.message}"
+            return 0, 0, f"{source.name}: {instance.scrub(exc.message)}"
         except Exception as exc:  # a bug in one source must not stop the scan
-            return 0, 0, f"{source.name}: {_unexpected(exc, source).message}"
+            return 0, 0, f"{source.name}: {instance.scrub(_unexpected(exc, source).message)}"
         handles = self.config.brand.handles_for(source.kind)
         answered = 0
         for mention in mentions:
@@ -219,18 +222,18 @@ def check_source(
     config: Config, source: SourceConfig, environ: Mapping[str, str]
 ) -> tuple[bool, str]:
     """One real request to one source (`sources test`): (works, one line for the user)."""
+    instance = source_class(source.kind)(source, config.brand, environ)
 
     async def attempt() -> str:
         async with HttpFetcher(config.http) as http:
-            instance = source_class(source.kind)(source, config.brand, environ)
             return await instance.check(http)
 
     try:
-        return True, asyncio.run(attempt())
+        return True, instance.scrub(asyncio.run(attempt()))
     except SourceError as exc:
-        return False, advice_for(exc)
+        return False, instance.scrub(advice_for(exc))
     except Exception as exc:  # a bug in a source is still an answer to "does it work?"
-        return False, _unexpected(exc, source).message
+        return False, instance.scrub(_unexpected(exc, source).message)
 
 
 def advice_for(error: SourceError) -> str:

@@ -36,6 +36,8 @@ class Source(ABC):
         self.config = config
         self.brand = brand
         self.environ = environ
+        #: Every secret this source has read, so `scrub` can keep them out of any message.
+        self._secrets: set[str] = set()
 
     @property
     def name(self) -> str:
@@ -79,6 +81,16 @@ class Source(ABC):
         result = await self.search(http, SourceState(self.name, self.kind))
         return f"works: {result.items_seen} item(s) in the latest results"
 
+    def scrub(self, text: str) -> str:
+        """`text` with every secret this source read masked, as written and as a URL would
+        encode it: a server may echo a request, key and all, into its error message."""
+        from urllib.parse import quote, quote_plus
+
+        for secret in self._secrets:
+            for form in {secret, quote(secret, safe=""), quote_plus(secret), quote(secret)}:
+                text = text.replace(form, "***")
+        return text
+
     def secret(self, key: str, *, required: bool = True) -> str | None:
         """Read the secret named by the settings' `<key>_env` / `<key>_file`, never logged."""
         from mentionwatch.config import read_secret
@@ -86,6 +98,8 @@ class Source(ABC):
         env_name = getattr(self.settings, f"{key}_env", None)
         file_name = getattr(self.settings, f"{key}_file", None)
         value = read_secret(env_name, file_name, self.environ)
+        if value:
+            self._secrets.add(value)
         if value is None and required:
             where = f"${env_name}" if env_name else (file_name or f"{key}_env")
             raise SourceError(
