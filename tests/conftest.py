@@ -154,3 +154,20 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def quick_retry_backoff(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries wait a hundredth of the real backoff in tests (same exponential shape, same
+    jitter), so a failing server costs milliseconds. A test about the backoff itself opts out
+    with `@pytest.mark.real_backoff`."""
+    if request.node.get_closest_marker("real_backoff"):
+        return
+    from mentionwatch.http import HttpFetcher
+
+    real = HttpFetcher._backoff
+
+    def scaled(self: HttpFetcher, attempt: int, error: object) -> float:
+        return real(self, attempt, error) / 100  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HttpFetcher, "_backoff", scaled)

@@ -150,12 +150,22 @@ class HttpConfig:
     max_body_bytes: int = 20_000_000
     #: Requests in flight at once, over all sources.
     concurrency: int = 10
+    #: Requests in flight at once to any one host: politeness towards each server.
+    per_host: int = 4
+    #: Retries of a connection error, a timeout or a 5xx within one scan.
+    retries: int = 2
+    #: The first retry waits about this long; each next one twice as long (with jitter).
+    retry_backoff: timedelta = timedelta(seconds=1)
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1024:
             raise FieldError("max_body_bytes", "at least 1024")
         if self.concurrency < 1:
             raise FieldError("concurrency", "at least 1")
+        if self.per_host < 1:
+            raise FieldError("per_host", "at least 1")
+        if not 0 <= self.retries <= 10:
+            raise FieldError("retries", "a number of retries from 0 to 10")
 
 
 @dataclass(frozen=True)

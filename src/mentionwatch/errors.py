@@ -62,6 +62,7 @@ class SourceError(MentionwatchError):
         headers: Mapping[str, str] | None = None,
         body: bytes = b"",
         advised: bool = False,
+        transient: bool = False,
     ) -> None:
         super().__init__(message, exit_status=ExitStatus.SOURCES_FAILED)
         self.http_status = http_status
@@ -73,3 +74,6 @@ class SourceError(MentionwatchError):
         self.body = body
         #: The message already says what to do; generic advice must not be added to it.
         self.advised = advised
+        #: A failure that may pass by itself (connection refused or reset, a timeout): worth
+        #: retrying. HTTP errors are judged by their status instead.
+        self.transient = transient
