@@ -165,12 +165,14 @@ def test_a_disabled_source_with_its_own_interval(tmp_path: Path) -> None:
         ),
         pytest.param(
             BRAND + SOURCE + '[[sources]]\nname = "b"\nkind = "rss"\nurll = "https://b.example"\n',
-            "sources[1].urll: unknown key: expected one of enabled, interval, kind, name, url",
+            "sources[1].urll: unknown key:"
+            " expected one of enabled, interval, kind, name, silent_after, url",
             id="unknown key in a source",
         ),
         pytest.param(
             BRAND + SOURCE + 'intervall = "1h"\n',
-            "sources[0].intervall: unknown key: expected one of enabled, interval, kind, name, url",
+            "sources[0].intervall: unknown key:"
+            " expected one of enabled, interval, kind, name, silent_after, url",
             id="misspelt common source key",
         ),
         pytest.param(

@@ -173,10 +173,18 @@ class ScanConfig:
     #: Threads of open mentions re-read per scan to see whether the brand has answered,
     #: most urgent first.
     thread_checks: int = 50
+    #: Pause a source after this many failed polls in a row (0: never). A paused source is
+    #: kept, with its history, and polled again after `mentionwatch sources resume NAME`.
+    pause_after: int = 10
+    #: A source that has found nothing new for this long is flagged as silent (missed mentions
+    #: are the top complaint about alert services). A source can set its own `silent_after`.
+    silent_after: timedelta = timedelta(days=7)
 
     def __post_init__(self) -> None:
         if self.thread_checks < 0:
             raise FieldError("thread_checks", "a number of threads, 0 or more")
+        if self.pause_after < 0:
+            raise FieldError("pause_after", "a number of failures, or 0 for never")
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,8 @@ class SourceConfig:
     enabled: bool
     #: The kind's own settings dataclass (`RssSettings`, ...), validated by the same rules.
     settings: Any
+    #: Overrides `[scan] silent_after` for this source.
+    silent_after: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -417,6 +427,7 @@ class _TableReader:
             interval=common.interval,
             enabled=common.enabled,
             settings=settings,
+            silent_after=common.silent_after,
         )
 
 
@@ -426,6 +437,7 @@ class _CommonSourceKeys:
     kind: str
     interval: timedelta = timedelta(minutes=30)
     enabled: bool = True
+    silent_after: timedelta | None = None
 
 
 _COMMON_SOURCE_KEYS = frozenset(f.name for f in dataclasses.fields(_CommonSourceKeys))

@@ -129,6 +129,15 @@ class SourceState:
     consecutive_errors: int = 0
     next_check_at: datetime | None = None
     mentions_stored: int = 0
+    #: Set when the source was paused (too many failures in a row, or gone): never polled
+    #: until `mentionwatch sources resume NAME`.
+    paused_at: datetime | None = None
+    paused_reason: str | None = None
+    #: Where the source's address permanently redirected to (update the config).
+    moved_to: str | None = None
+    #: The last poll that stored something new; silence is measured from here.
+    last_new_at: datetime | None = None
+    first_success_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +179,12 @@ class SourceReport:
     updated: int = 0
     error: str | None = None
     duration_s: float = 0.0
+    #: A permanent redirect was followed: the source's new address.
+    moved_to: str | None = None
+    #: The source was paused by this poll (the reason), e.g. after too many failures.
+    paused: str | None = None
+    #: When the source will next be polled (its interval, or longer if the platform asked).
+    next_check_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

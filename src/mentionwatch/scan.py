@@ -21,7 +21,7 @@ from mentionwatch.classify.match import TermMatcher, compile_matcher
 from mentionwatch.classify.sentiment import classify_text, text_to_score
 from mentionwatch.config import BrandConfig, Config, SentimentConfig, SourceConfig
 from mentionwatch.errors import ScanLockedError, SourceError
-from mentionwatch.http import HttpFetcher
+from mentionwatch.http import HttpFetcher, retry_after_seconds
 from mentionwatch.inbox import rank
 from mentionwatch.models import (
     Mention,
@@ -88,6 +88,10 @@ class _Polled:
     scored: list[ScoredMention]
     error: SourceError | None
     duration_s: float
+    #: The longest wait the platform asked for during the poll (Retry-After, rate limits).
+    wait_s: float | None = None
+    #: A permanent redirect followed during the poll: (from, to).
+    moved: tuple[str, str] | None = None
 
 
 def run_scan(
@@ -98,23 +102,36 @@ def run_scan(
     only: Sequence[str] = (),
     clock: Clock = utc_now,
     environ: Mapping[str, str] | None = None,
+    on_polled: Callable[[SourceReport, int], None] | None = None,
 ) -> ScanReport:
     """Poll every due source (all of them with `force`, or just those named in `only`), then
-    check the threads of open mentions for the brand's replies."""
+    check the threads of open mentions for the brand's replies.
+
+    `on_polled(report, total)` is called as each source's poll is stored (a progress display).
+    """
     started = clock()
     due = []
     for source in config.sources:
         if only and source.name not in only:
             continue
         state = store.source_state(source.name, source.kind)
-        # Naming a source, or --all, polls it now; a disabled source is never polled.
-        if source.enabled and (force or only or is_due(source, state, started)):
+        # Naming a source, or --all, polls it now; a disabled or paused source is never
+        # polled (`sources resume NAME` un-pauses).
+        if not source.enabled or state.paused_at is not None:
+            continue
+        if force or only or is_due(source, state, started):
             due.append((source, state))
-    scan = _Scan(config, store, clock, os.environ if environ is None else environ)
+    scan = _Scan(
+        config, store, clock, os.environ if environ is None else environ, on_polled or _ignore
+    )
     reports, threads = asyncio.run(scan.run(due))
     report = ScanReport(started, clock(), reports, threads)
     store.record_scan(report)
     return report
+
+
+def _ignore(report: SourceReport, total: int) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -123,6 +140,7 @@ class _Scan:
     store: Store
     clock: Clock
     environ: Mapping[str, str]
+    on_polled: Callable[[SourceReport, int], None]
 
     def source(self, config: SourceConfig) -> Source:
         return source_class(config.kind)(config, self.config.brand, self.environ)
@@ -154,7 +172,9 @@ class _Scan:
         # Each source is stored as soon as its poll completes, in its own transaction.
         for finished in asyncio.as_completed(tasks):
             polled = await finished
-            reports[polled.source.name] = _store_poll(self.store, polled, self.clock())
+            report = _store_poll(self.store, polled, self.clock(), self.config.scan.pause_after)
+            reports[polled.source.name] = report
+            self.on_polled(report, len(due))
         return [reports[source.name] for source, _ in due]  # config order, not finishing order
 
     async def poll_one(
@@ -162,18 +182,37 @@ class _Scan:
     ) -> _Polled:
         began = time.perf_counter()
         instance = self.source(source)
+        session = http.session()  # this source's own record of redirects and waits
         try:
-            result = await instance.search(http, state)
+            result = await instance.search(session, state)
             scored = relevant_and_scored(
                 result.mentions, matcher, self.config.brand, self.config.sentiment
             )
-            return _Polled(source, state, result, scored, None, time.perf_counter() - began)
+            return _Polled(
+                source,
+                state,
+                result,
+                scored,
+                None,
+                time.perf_counter() - began,
+                session.wait_s,
+                session.moved,
+            )
         except SourceError as exc:
             error = exc
         except Exception as exc:  # a bug in one source must not stop the scan
             error = _unexpected(exc, source)
         error.message = instance.scrub(error.message)
-        return _Polled(source, state, None, [], error, time.perf_counter() - began)
+        return _Polled(
+            source,
+            state,
+            None,
+            [],
+            error,
+            time.perf_counter() - began,
+            session.wait_s,
+            session.moved,
+        )
 
     async def check_threads(self, http: HttpFetcher, sources: list[SourceConfig]) -> ThreadReport:
         """Re-read the threads of open mentions, most urgent first, within the scan's budget,
@@ -202,7 +241,7 @@ class _Scan:
         refs = [m.thread_ref for m in mentions if m.thread_ref]
         instance = self.source(source)
         try:
-            found = await instance.replies(http, refs)
+            found = await instance.replies(http.session(), refs)
         except SourceError as exc:
             return 0, 0, f"{source.name}: {instance.scrub(exc.message)}"
         except Exception as exc:  # a bug in one source must not stop the scan
@@ -288,24 +327,50 @@ def first_brand_reply(
     )
 
 
-def _store_poll(store: Store, polled: _Polled, now: datetime) -> SourceReport:
+def next_check(source: SourceConfig, now: datetime, *waits: float | None) -> datetime:
+    """The larger of the source's interval and every wait the platform asked for."""
+    wait = source.interval
+    for asked in waits:
+        if asked:
+            wait = max(wait, timedelta(seconds=asked))
+    return now + wait
+
+
+def _store_poll(store: Store, polled: _Polled, now: datetime, pause_after: int) -> SourceReport:
     source, result = polled.source, polled.result
+    moved_to = polled.moved[1] if polled.moved else None
     if result is None:
-        assert polled.error is not None
-        store.record_failure(source.name, source.kind, polled.error.message, now)
+        error = polled.error
+        assert error is not None
+        gone = None
+        if error.http_status == 410:
+            gone = "gone (HTTP 410): the address no longer exists; fix or remove the source"
+        state = store.record_failure(
+            source.name,
+            source.kind,
+            error.message,
+            now,
+            next_check_at=next_check(
+                source, now, polled.wait_s, retry_after_seconds(error.retry_after)
+            ),
+            pause_after=pause_after,
+            pause_now=gone,
+        )
         return SourceReport(
             name=source.name,
             kind=source.kind,
             outcome=SourceOutcome.ERROR,
-            http_status=polled.error.http_status,
-            error=polled.error.message,
+            http_status=error.http_status,
+            error=error.message,
             duration_s=round(polled.duration_s, 3),
+            moved_to=moved_to,
+            # Paused sources are never polled, so a pause seen now was made by this poll.
+            paused=state.paused_reason if state.paused_at is not None else None,
+            next_check_at=state.next_check_at,
         )
-    wait = source.interval
-    if result.retry_after_s:
-        wait = max(wait, timedelta(seconds=result.retry_after_s))
+    next_at = next_check(source, now, result.retry_after_s, polled.wait_s)
     new, updated = store.save_poll(
-        polled.state, result, polled.scored, now, next_check_at=now + wait
+        polled.state, result, polled.scored, now, next_check_at=next_at, moved_to=moved_to
     )
     return SourceReport(
         name=source.name,
@@ -317,6 +382,8 @@ def _store_poll(store: Store, polled: _Polled, now: datetime) -> SourceReport:
         new=new,
         updated=updated,
         duration_s=round(polled.duration_s, 3),
+        moved_to=moved_to,
+        next_check_at=next_at.replace(microsecond=0),
     )
 
 

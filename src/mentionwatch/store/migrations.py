@@ -122,11 +122,24 @@ def add_threads_and_replies(db: sqlite3.Connection) -> None:
     )
 
 
+def add_source_health(db: sqlite3.Connection) -> None:
+    """What a poller a cron job can trust needs to remember: pauses, moves, silence."""
+    for column in (
+        "paused_at TEXT",
+        "paused_reason TEXT",
+        "moved_to TEXT",  # where a permanent redirect pointed, for the user to update
+        "last_new_at TEXT",  # the last poll that stored something new: silence is measured here
+        "first_success_at TEXT",
+    ):
+        db.execute(f"ALTER TABLE source_state ADD COLUMN {column}")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_mentions,
     create_source_state,
     create_scan_history,
     add_threads_and_replies,
+    add_source_health,
 ]
 
 

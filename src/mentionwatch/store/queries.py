@@ -108,6 +108,7 @@ class Store:
         fetched_at: datetime,
         *,
         next_check_at: datetime | None = None,
+        moved_to: str | None = None,
     ) -> tuple[int, int]:
         """Store one source's poll in one transaction; returns (new, updated).
 
@@ -129,7 +130,9 @@ class Store:
                 UPDATE source_state
                    SET cursor = ?, etag = ?, last_modified = ?, last_attempt_at = ?,
                        last_success_at = ?, last_error = NULL, consecutive_errors = 0,
-                       next_check_at = ?
+                       next_check_at = ?, moved_to = coalesce(?, moved_to),
+                       first_success_at = coalesce(first_success_at, ?),
+                       last_new_at = CASE WHEN ? > 0 THEN ? ELSE last_new_at END
                  WHERE name = ?
                 """,
                 (
@@ -139,6 +142,10 @@ class Store:
                     fetched,
                     fetched,
                     to_db_time(next_check_at) if next_check_at else None,
+                    moved_to,
+                    fetched,
+                    new,
+                    fetched,
                     state.name,
                 ),
             )
@@ -231,19 +238,58 @@ class Store:
             (name, kind),
         )
 
-    def record_failure(self, name: str, kind: str, error: str, at: datetime) -> None:
-        """Count a failed poll. Nothing the source stored before is touched."""
+    def record_failure(
+        self,
+        name: str,
+        kind: str,
+        error: str,
+        at: datetime,
+        *,
+        next_check_at: datetime | None = None,
+        pause_after: int = 0,
+        pause_now: str | None = None,
+    ) -> SourceState:
+        """Count a failed poll; pause the source after `pause_after` failures in a row (0:
+        never), or at once with `pause_now` (the reason). Nothing the source stored before is
+        touched. Returns the state as it now stands."""
+        when = to_db_time(at)
         with self.transaction() as db:
             self._upsert_state(db, name, kind)
             db.execute(
                 """
                 UPDATE source_state
-                   SET last_attempt_at = ?, last_error = ?,
+                   SET last_attempt_at = ?, last_error = ?, next_check_at = ?,
                        consecutive_errors = consecutive_errors + 1
                  WHERE name = ?
                 """,
-                (to_db_time(at), error, name),
+                (when, error, to_db_time(next_check_at) if next_check_at else None, name),
             )
+            errors = db.execute(
+                "SELECT consecutive_errors FROM source_state WHERE name = ?", (name,)
+            ).fetchone()[0]
+            if pause_now is None and pause_after and errors >= pause_after:
+                pause_now = f"paused after {errors} failures in a row"
+            if pause_now is not None:
+                db.execute(
+                    "UPDATE source_state SET paused_at = coalesce(paused_at, ?),"
+                    " paused_reason = ? WHERE name = ?",
+                    (when, pause_now, name),
+                )
+        return self.source_state(name, kind)
+
+    def resume_source(self, name: str) -> bool:
+        """Un-pause a source and make it due now. False if no source has that name."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                """
+                UPDATE source_state
+                   SET paused_at = NULL, paused_reason = NULL, consecutive_errors = 0,
+                       next_check_at = NULL
+                 WHERE name = ?
+                """,
+                (name,),
+            )
+        return cursor.rowcount == 1
 
     def record_scan(self, report: ScanReport) -> int:
         with self.transaction() as db:
@@ -309,7 +355,29 @@ class Store:
             consecutive_errors=row["consecutive_errors"],
             next_check_at=from_db_time(row["next_check_at"]),
             mentions_stored=mentions_stored,
+            paused_at=from_db_time(row["paused_at"]),
+            paused_reason=row["paused_reason"],
+            moved_to=row["moved_to"],
+            last_new_at=from_db_time(row["last_new_at"]),
+            first_success_at=from_db_time(row["first_success_at"]),
         )
+
+    def recent_outcomes(self, per_source: int = 8) -> dict[str, list[SourceOutcome]]:
+        """Each source's last `per_source` poll outcomes, oldest first: its recent history."""
+        rows = self.db.execute(
+            """
+            SELECT source, outcome FROM (
+                SELECT source, outcome, run_id,
+                       row_number() OVER (PARTITION BY source ORDER BY run_id DESC) AS n
+                  FROM source_runs)
+             WHERE n <= ? ORDER BY source, run_id
+            """,
+            (per_source,),
+        ).fetchall()
+        history: dict[str, list[SourceOutcome]] = {}
+        for row in rows:
+            history.setdefault(row["source"], []).append(SourceOutcome(row["outcome"]))
+        return history
 
     def last_source_reports(self) -> dict[str, SourceReport]:
         """How each source fared in the most recent scan that polled it, by source name."""
