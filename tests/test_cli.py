@@ -399,7 +399,9 @@ def test_scan_json_shape(workspace: Workspace) -> None:
         "failed",
         "sources",
         "threads",
+        "silent",
     }
+    assert report["silent"] == []
     assert ISO_UTC.match(report["started_at"])
     assert ISO_UTC.match(report["finished_at"])
     assert (report["new"], report["updated"], report["failed"]) == (3, 0, 0)
@@ -415,8 +417,12 @@ def test_scan_json_shape(workspace: Workspace) -> None:
         "updated": 0,
         "error": None,
         "duration_s": source["duration_s"],
+        "moved_to": None,
+        "paused": None,
+        "next_check_at": source["next_check_at"],
     }
     assert isinstance(source["duration_s"], float)
+    assert ISO_UTC.match(source["next_check_at"])
 
 
 def test_a_scan_skips_sources_that_are_not_due(workspace: Workspace) -> None:
@@ -576,11 +582,11 @@ def test_sources_after_a_scan(isolated_env: Path, http_server: LocalServer) -> N
     alerts = next(line for line in lines if line.startswith("alerts"))
     assert re.search(r"\b1h\b.*\bago\b.*\b3\b.*\bok\b", alerts), alerts
     broken = next(line for line in lines if line.startswith("broken"))
-    assert "error" in broken
+    assert "failing (1 in a row)" in broken
+    assert "✗" in broken  # its recent history
     assert "HTTP 500" in broken
     later = next(line for line in lines if line.startswith("later"))
-    assert "(disabled)" in later
-    assert "never polled" in later
+    assert "disabled" in later
 
     rows = {row["name"]: row for row in json_out(mw("sources", "--json", *common))}
     assert set(rows) == {"alerts", "broken", "later"}

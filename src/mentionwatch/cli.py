@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported for real inside the commands, so `--help` stays fa
     from rich.console import Console
 
     from mentionwatch.config import Config
+    from mentionwatch.models import SourceReport
     from mentionwatch.store import Store
 
 app = typer.Typer(
@@ -125,6 +126,34 @@ def _console() -> Console:
     from mentionwatch.views.terminal import make_console
 
     return make_console()
+
+
+@contextlib.contextmanager
+def _scan_progress(console: Console, *, enabled: bool) -> Iterator[Any]:
+    """A progress bar of polled sources on a terminal; nothing at all when piped."""
+    if not (enabled and console.is_terminal):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from mentionwatch.text import safe
+
+    with Progress(
+        TextColumn("Polling"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def polled(report: SourceReport, total: int) -> None:
+            bar.update(
+                task, total=total, advance=1, description=safe(report.name, single_line=True)
+            )
+
+        yield polled
 
 
 def _since(value: str | None) -> datetime | None:
@@ -234,12 +263,16 @@ def scan(
         if unknown:
             raise NotFoundError(f"no source named {', '.join(unknown)} in {loaded.path}")
         database = resolve_database_path(db, os.environ, loaded)
-        with scan_lock(database), _open_store(database, loaded) as store:
-            report = run_scan(loaded, store, force=every, only=source or [])
+        console = _console()
+        with (
+            scan_lock(database),
+            _open_store(database, loaded) as store,
+            _scan_progress(console, enabled=not as_json) as on_polled,
+        ):
+            report = run_scan(loaded, store, force=every, only=source or [], on_polled=on_polled)
     if as_json:
         write_json(scan_report_json(report), sys.stdout)
     else:
-        console = _console()
         if report.sources:
             console.print(scan_table(console, report))
             console.print(scan_summary(report))
@@ -434,12 +467,32 @@ def sources(
     with _reported_errors():
         loaded = _config_if_any(config)
         with _open_store(db, loaded) as store:
-            rows = source_overview(store, loaded)
+            rows = source_overview(store, loaded, _now())
     if as_json:
         write_json([source_overview_json(row) for row in rows], sys.stdout)
     else:
         console = _console()
         console.print(sources_table(console, rows, _now()))
+
+
+@sources_app.command("resume")
+def sources_resume(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The source's name.")],
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Un-pause a source (paused after failing too often, or gone), so the next scan polls it.
+
+    Example: mentionwatch sources resume google-alerts
+    """
+    from mentionwatch.text import safe
+
+    with _reported_errors():
+        loaded = _config_if_any(config)
+        with _open_store(db, loaded) as store:
+            if not store.resume_source(name):
+                raise NotFoundError(f"no source named {name} has been polled yet")
+    typer.echo(f"{safe(name, single_line=True)} resumed: the next scan polls it.")
 
 
 @sources_app.command("test")

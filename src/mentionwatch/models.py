@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 
@@ -205,6 +205,8 @@ class ScanReport:
     finished_at: datetime
     sources: list[SourceReport] = field(default_factory=list)
     threads: ThreadReport = field(default_factory=ThreadReport)
+    #: Sources that found nothing new for longer than expected, and for how long.
+    silent: list[tuple[str, timedelta]] = field(default_factory=list)
 
     @property
     def failed(self) -> list[SourceReport]:

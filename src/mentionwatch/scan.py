@@ -35,6 +35,7 @@ from mentionwatch.models import (
     StoredMention,
     ThreadReport,
 )
+from mentionwatch.overview import source_overview
 from mentionwatch.sources import source_class
 from mentionwatch.sources.base import Source
 from mentionwatch.store import Store
@@ -125,7 +126,13 @@ def run_scan(
         config, store, clock, os.environ if environ is None else environ, on_polled or _ignore
     )
     reports, threads = asyncio.run(scan.run(due))
-    report = ScanReport(started, clock(), reports, threads)
+    finished = clock()
+    silent = [
+        (row.name, row.silent_for)
+        for row in source_overview(store, config, finished)
+        if row.silent_for is not None and (not only or row.name in only)
+    ]
+    report = ScanReport(started, finished, reports, threads, silent)
     store.record_scan(report)
     return report
 

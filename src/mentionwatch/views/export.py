@@ -93,6 +93,9 @@ def source_report_json(report: SourceReport) -> dict[str, Any]:
         "updated": report.updated,
         "error": report.error,
         "duration_s": report.duration_s,
+        "moved_to": report.moved_to,
+        "paused": report.paused,
+        "next_check_at": iso(report.next_check_at),
     }
 
 
@@ -104,6 +107,9 @@ def scan_report_json(report: ScanReport) -> dict[str, Any]:
         "updated": report.updated,
         "failed": len(report.failed),
         "sources": [source_report_json(s) for s in report.sources],
+        "silent": [
+            {"name": name, "seconds": int(quiet.total_seconds())} for name, quiet in report.silent
+        ],
         "threads": {
             "checked": report.threads.checked,
             "answered": report.threads.answered,
@@ -125,6 +131,15 @@ def source_overview_json(row: SourceOverview) -> dict[str, Any]:
         "last_error": state.last_error,
         "consecutive_errors": state.consecutive_errors,
         "mentions_stored": state.mentions_stored,
+        "last_new_at": iso(state.last_new_at),
+        "next_check_at": iso(state.next_check_at),
+        "paused": state.paused_at is not None,
+        "paused_at": iso(state.paused_at),
+        "paused_reason": state.paused_reason,
+        "moved_to": state.moved_to,
+        "silent": row.silent_for is not None,
+        "silent_seconds": int(row.silent_for.total_seconds()) if row.silent_for else None,
+        "recent_outcomes": [outcome.value for outcome in row.history],
         "last_scan": source_report_json(row.last_scan) if row.last_scan else None,
     }
 

@@ -396,8 +396,66 @@ def scan_summary(report: ScanReport) -> Text:
         line += " " + "; ".join(safe(e, single_line=True) for e in threads.errors) + ")"
     if report.failed:
         names = ", ".join(safe(s.name, single_line=True) for s in report.failed)
-        return Text(f"{line}, {len(report.failed)} failed ({names}).", style="bold red")
-    return Text(line + ".", style="bold")
+        summary = Text(f"{line}, {len(report.failed)} failed ({names}).", style="bold red")
+    else:
+        summary = Text(line + ".", style="bold")
+    for source in report.sources:
+        name = safe(source.name, single_line=True)
+        if source.paused:
+            summary.append(
+                f"\n{name}: {safe(source.paused, single_line=True)};"
+                f" resume it with: mentionwatch sources resume {name}",
+                style="bold red",
+            )
+        if source.moved_to:
+            summary.append(f"\n{name}: permanently moved to ", style="yellow")
+            summary.append(safe(source.moved_to, single_line=True), style="yellow")
+            summary.append("; update its address in the config", style="yellow")
+    for name, quiet in report.silent:
+        summary.append(
+            f"\n{safe(name, single_line=True)}: SILENT, nothing new for {age(quiet)}"
+            " (is the query still right? is the feed still updated?)",
+            style="bold yellow",
+        )
+    return summary
+
+
+_HISTORY_MARK = {SourceOutcome.OK: "✓", SourceOutcome.NOT_MODIFIED: "=", SourceOutcome.ERROR: "✗"}
+
+
+def source_health(row: SourceOverview, now: datetime) -> Text:
+    """One word (and its reason) for what needs a person's attention about a source."""
+    state = row.state
+    if row.config is not None and not row.config.enabled:
+        return Text("disabled", style="dim")
+    if state.paused_at is not None:
+        return Text(
+            f"PAUSED: {safe(state.paused_reason or '', single_line=True)}"
+            " (mentionwatch sources resume NAME)",
+            style="bold red",
+        )
+    parts = Text()
+    if state.consecutive_errors:
+        parts.append(f"failing ({state.consecutive_errors} in a row)", style="red")
+    elif state.last_attempt_at is None:
+        parts.append("never polled", style="dim")
+    else:
+        parts.append("ok", style="green")
+    if row.silent_for is not None:
+        parts.append(f"; SILENT: nothing new for {age(row.silent_for)}", style="bold yellow")
+    if state.moved_to:
+        parts.append("; MOVED to ", style="yellow")
+        parts.append_text(untrusted(state.moved_to, style="yellow"))
+        parts.append(" (update the config)", style="yellow")
+    if (
+        state.next_check_at
+        and state.last_attempt_at
+        and (row.config and state.next_check_at > state.last_attempt_at + row.config.interval)
+    ):
+        parts.append(
+            f"; waiting until {state.next_check_at:%H:%M} UTC as the server asked", style="yellow"
+        )
+    return parts
 
 
 def sources_table(console: Console, rows: Sequence[SourceOverview], now: datetime) -> Table:
@@ -408,29 +466,26 @@ def sources_table(console: Console, rows: Sequence[SourceOverview], now: datetim
         "interval",
         "last poll",
         "last success",
+        "last new",
         "stored",
-        "last result",
-        "errors",
+        "recent polls",
+        "state",
         "last error",
     ]:
         table.add_column(column)
     for row in rows:
         state = row.state
         interval = format_duration(row.config.interval) if row.config else "(not in config)"
-        if row.config and not row.config.enabled:
-            interval += " (disabled)"
-        errors = Text(
-            str(state.consecutive_errors), style="red" if state.consecutive_errors else ""
-        )
         table.add_row(
             untrusted(row.name),
             row.kind,
             interval,
             _ago(state.last_attempt_at, now),
             _ago(state.last_success_at, now),
+            _ago(state.last_new_at, now),
             str(state.mentions_stored),
-            _outcome(row.last_scan) if row.last_scan else Text("never polled", style="dim"),
-            errors,
+            "".join(_HISTORY_MARK[o] for o in row.history) or "-",
+            source_health(row, now),
             untrusted(state.last_error or "", style="red", width=80),
         )
     return table
