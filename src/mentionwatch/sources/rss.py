@@ -64,9 +64,21 @@ class RssSource(Source):
         )
 
 
+#: An XML entity declaration. Real feeds never declare entities; a billion-laughs or an
+#: external-entity (XXE) attack does. Only the document's prolog can hold one.
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_PROLOG_BYTES = 65_536
+
+
 def parse_feed(body: bytes, *, source: str, base_url: str, content_type: str = "") -> list[Mention]:
     """Parse a feed body into mentions (not yet filtered for relevance)."""
     import feedparser
+
+    if _ENTITY_DECLARATION.search(body[:_PROLOG_BYTES]):
+        raise SourceError(
+            "refused: the feed declares XML entities (as a billion-laughs or external-entity"
+            " attack does); nothing was expanded or read"
+        )
 
     # No content-location: feedparser would resolve every <id> against it too, turning Reddit's
     # GUID "t3_abc" into "https://host/path/t3_abc", an id that changes with the feed's URL.
