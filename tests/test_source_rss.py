@@ -325,9 +325,10 @@ def test_ids_fall_back_from_guid_to_link_to_a_content_hash() -> None:
     again = parse_feed(body, source="test", base_url="https://elsewhere.example/rss")
 
     assert with_guid.native_id == "blog-42"
-    # A relative link is resolved against the feed's URL, and then is the id.
+    # A relative link is resolved against the feed's URL; its canonical form is the id, so
+    # http/https and tracking-parameter variants of the link are one post.
     assert with_link.url == "http://127.0.0.1:8080/posts/b"
-    assert with_link.native_id == with_link.url
+    assert with_link.native_id == "https://127.0.0.1:8080/posts/b"
     assert bare.url == ""
     assert bare.native_id.startswith("sha256:")
     assert again[2].native_id == bare.native_id  # the same post, the same id, every time

@@ -173,3 +173,22 @@ def test_a_failed_transaction_stores_nothing(store: Store) -> None:
         db.execute("INSERT INTO source_state (name, kind) VALUES ('x', 'rss')")
         raise RuntimeError("crash mid-transaction")
     assert store.db.execute("SELECT count(*) FROM source_state").fetchone()[0] == 0
+
+
+def test_an_older_database_is_upgraded_step_by_step_keeping_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path, isolation_level=None)
+    for number, step in enumerate(MIGRATIONS[:5], start=1):
+        step(raw)
+        raw.execute(f"PRAGMA user_version = {number}")
+    raw.execute(
+        "INSERT INTO mentions (source, kind, native_id, url, title, text, created_at,"
+        " fetched_at, compound, label) VALUES ('blog', 'rss', 'g1',"
+        " 'http://Blog.example/p?utm_source=x', 'Acme', 'Acme is down',"
+        " '2026-11-20T09:00:00Z', '2026-11-20T09:00:00Z', -0.5, 'negative')"
+    )
+    raw.close()
+    with Store.open(path) as upgraded:
+        assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        row = upgraded.db.execute("SELECT native_id, canonical_url FROM mentions").fetchone()
+        assert tuple(row) == ("g1", "https://blog.example/p")

@@ -11,7 +11,7 @@ import calendar
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -21,7 +21,7 @@ from mentionwatch.errors import SourceError
 from mentionwatch.http import HttpFetcher
 from mentionwatch.models import Mention, SearchResult, SourceState
 from mentionwatch.sources.base import Source
-from mentionwatch.text import html_to_text, is_web_url
+from mentionwatch.text import canonical_url, html_to_text, is_web_url
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,30 @@ def parse_feed(body: bytes, *, source: str, base_url: str, content_type: str = "
         reason = parsed.get("bozo_exception") or "unrecognised content"
         raise SourceError(f"not an RSS or Atom feed: {reason}")
     atom = str(parsed.get("version", "")).startswith("atom")
-    return [_entry_to_mention(entry, source, base_url, atom) for entry in parsed.entries]
+    mentions = [_entry_to_mention(entry, source, base_url, atom) for entry in parsed.entries]
+    return _separate_shared_guids(mentions)
+
+
+def _separate_shared_guids(mentions: list[Mention]) -> list[Mention]:
+    """Some feeds reuse one GUID for different items (a template's constant, a CMS bug). Items
+    that share a GUID but point to different links are different posts: keep them apart by
+    adding the link to their id, rather than letting the last one overwrite the others."""
+    links_by_id: dict[str, set[str]] = {}
+    for mention in mentions:
+        links_by_id.setdefault(mention.native_id, set()).add(canonical_url(mention.url))
+    shared = {native_id for native_id, links in links_by_id.items() if len(links) > 1}
+    if not shared:
+        return mentions
+    return [
+        replace(m, native_id=f"{m.native_id}#{_short_hash(canonical_url(m.url))}")
+        if m.native_id in shared
+        else m
+        for m in mentions
+    ]
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _entry_to_mention(entry: Any, source: str, base_url: str, atom: bool) -> Mention:
@@ -149,12 +172,13 @@ def _entry_time(entry: Any) -> datetime | None:
 
 
 def _native_id(entry: Any, link: str, title: str, text: str) -> str:
-    """Miniflux's chain: the feed's GUID, else the link, else a hash of title and content."""
+    """Miniflux's chain: the feed's GUID, else the link (in its canonical form, so http/https
+    and tracking-parameter variants are one post), else a hash of title and content."""
     guid = str(entry.get("id", "") or "").strip()
     if guid:
         return guid
     if link:
-        return link
+        return canonical_url(link)
     digest = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
     return f"sha256:{digest}"
 

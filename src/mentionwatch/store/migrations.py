@@ -134,12 +134,24 @@ def add_source_health(db: sqlite3.Connection) -> None:
         db.execute(f"ALTER TABLE source_state ADD COLUMN {column}")
 
 
+def add_canonical_url(db: sqlite3.Connection) -> None:
+    """The canonical form of each mention's link, to recognise a post republished under a new
+    id (a feed that changed its GUIDs) as the post already stored."""
+    from mentionwatch.text import canonical_url
+
+    db.execute("ALTER TABLE mentions ADD COLUMN canonical_url TEXT")
+    db.create_function("canonical_url", 1, canonical_url, deterministic=True)
+    db.execute("UPDATE mentions SET canonical_url = canonical_url(url) WHERE url != ''")
+    db.execute("CREATE INDEX mentions_source_canonical_url ON mentions (source, canonical_url)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_mentions,
     create_source_state,
     create_scan_history,
     add_threads_and_replies,
     add_source_health,
+    add_canonical_url,
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +25,7 @@ from mentionwatch.models import (
     StoredMention,
 )
 from mentionwatch.store.db import connect, from_db_time, to_db_time
+from mentionwatch.text import canonical_url
 
 _MENTION_COLUMNS = """
     id, source, kind, native_id, url, author, title, text, created_at, fetched_at, matched_term,
@@ -119,7 +121,12 @@ class Store:
         fetched = to_db_time(fetched_at)
         with self.transaction() as db:
             for item in scored:
-                if self._insert_mention(db, item, fetched):
+                stored_as = self._stored_native_id(db, item.mention)
+                if stored_as != item.mention.native_id:
+                    mention = replace(item.mention, native_id=stored_as)
+                    if self._update_mention(db, mention, item.verdict, fetched):
+                        updated += 1
+                elif self._insert_mention(db, item, fetched):
                     new += 1
                 elif self._update_mention(db, item.mention, item.verdict, fetched):
                     updated += 1
@@ -151,6 +158,24 @@ class Store:
             )
         return new, updated
 
+    @staticmethod
+    def _stored_native_id(db: sqlite3.Connection, mention: Mention) -> str:
+        """The id this post is stored under: its own, or, for a post republished under a new
+        id (a feed that changed its GUIDs), the id of the same post (same link, same title)
+        stored before. Two different posts that merely share a link stay apart."""
+        known = db.execute(
+            "SELECT 1 FROM mentions WHERE source = ? AND native_id = ?",
+            (mention.source, mention.native_id),
+        ).fetchone()
+        if known or not mention.url:
+            return mention.native_id
+        row = db.execute(
+            "SELECT native_id FROM mentions"
+            " WHERE source = ? AND canonical_url = ? AND title = ? ORDER BY id LIMIT 1",
+            (mention.source, canonical_url(mention.url), mention.title),
+        ).fetchone()
+        return str(row[0]) if row else mention.native_id
+
     def _insert_mention(self, db: sqlite3.Connection, item: ScoredMention, fetched: str) -> bool:
         mention, verdict = item.mention, item.verdict
         created = to_db_time(mention.created_at) if mention.created_at else fetched
@@ -159,8 +184,9 @@ class Store:
             """
             INSERT OR IGNORE INTO mentions
                 (source, kind, native_id, url, author, title, text, created_at, fetched_at,
-                 matched_term, compound, label, snippet, status, reach, thread_ref)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 matched_term, compound, label, snippet, status, reach, thread_ref,
+                 canonical_url)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 mention.source,
@@ -179,6 +205,7 @@ class Store:
                 status.value,
                 mention.reach,
                 mention.thread_ref,
+                canonical_url(mention.url) if mention.url else None,
             ),
         )
         return cursor.rowcount == 1
@@ -192,7 +219,7 @@ class Store:
             """
             UPDATE mentions
                SET url = ?, author = ?, title = ?, text = ?, matched_term = ?,
-                   compound = ?, label = ?, snippet = ?, updated_at = ?
+                   compound = ?, label = ?, snippet = ?, updated_at = ?, canonical_url = ?
              WHERE source = ? AND native_id = ?
                AND (url IS NOT ? OR author IS NOT ? OR title IS NOT ? OR text IS NOT ?)
             """,
@@ -206,6 +233,7 @@ class Store:
                 verdict.label.value,
                 verdict.snippet,
                 fetched,
+                canonical_url(mention.url) if mention.url else None,
                 mention.source,
                 mention.native_id,
                 mention.url,
