@@ -72,7 +72,10 @@ def test_the_shipped_example_loads_into_typed_objects() -> None:
         timeout=timedelta(seconds=20),
         deadline=timedelta(seconds=60),
         max_body_bytes=20_000_000,
-        concurrency=10,
+        concurrency=50,
+        per_host=4,
+        retries=2,
+        retry_backoff=timedelta(seconds=1),
     )
     assert config.database is None
     assert isinstance(config.sources, tuple)

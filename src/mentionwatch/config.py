@@ -149,7 +149,7 @@ class HttpConfig:
     #: Largest body accepted, counted after decompression.
     max_body_bytes: int = 20_000_000
     #: Requests in flight at once, over all sources.
-    concurrency: int = 10
+    concurrency: int = 50
     #: Requests in flight at once to any one host: politeness towards each server.
     per_host: int = 4
     #: Retries of a connection error, a timeout or a 5xx within one scan.
