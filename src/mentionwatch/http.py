@@ -311,7 +311,8 @@ class _Inflater:
         self._decoder: Any = None
 
     def feed(self, data: bytes, limit: int) -> bytes:
-        """Decode `data`, producing at most `limit` bytes (the rest waits in the decoder)."""
+        """Decode `data`, producing at most `limit` (>= 1; zlib reads 0 as "no limit") bytes;
+        the rest waits in the decoder."""
         if self.encoding not in ("gzip", "x-gzip", "deflate"):
             return data
         if self._decoder is None:
@@ -325,10 +326,10 @@ class _Inflater:
             raise SourceError(f"cannot decode the {self.encoding} response: {exc}") from None
 
     def pending(self, limit: int) -> bytes:
-        """More output from input already fed (a bomb's tail), at most `limit` bytes."""
+        """More output from input already fed (a bomb's tail), at most `limit` (>= 1) bytes."""
         if self._decoder is None or not self._decoder.unconsumed_tail:
             return b""
-        return self.feed(self._decoder.unconsumed_tail, limit) if limit > 0 else b"?"
+        return self.feed(self._decoder.unconsumed_tail, limit)
 
 
 async def _read_body(response: httpx.Response, cap: int, *, truncate: bool = False) -> bytes:
