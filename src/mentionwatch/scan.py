@@ -334,12 +334,18 @@ def first_brand_reply(
     )
 
 
+#: The longest a server's Retry-After or rate-limit reset can put a source off. A larger ask
+#: (or a nonsense one: `Retry-After: 99999999999999`, a reset of `inf`) would overflow the
+#: datetime and stop the whole scan; a week still honours any real quota.
+MAX_SERVER_WAIT = timedelta(days=7)
+
+
 def next_check(source: SourceConfig, now: datetime, *waits: float | None) -> datetime:
     """The larger of the source's interval and every wait the platform asked for."""
     wait = source.interval
     for asked in waits:
-        if asked:
-            wait = max(wait, timedelta(seconds=asked))
+        if asked is not None and asked > 0:  # False for NaN too
+            wait = max(wait, min(timedelta(seconds=min(asked, 1e9)), MAX_SERVER_WAIT))
     return now + wait
 
 
@@ -406,6 +412,8 @@ def scan_lock(database: Path, wait_seconds: float = 10.0) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows: SQLite's own locking still keeps data safe
         yield
         return
+    # Resolved, so two cron jobs reaching one database through a symlink share one lock.
+    database = database.resolve()
     lock_path = database.with_name(database.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+") as handle:
