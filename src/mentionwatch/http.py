@@ -154,9 +154,10 @@ class HttpFetcher:
         """One request under the deadline and the size cap. 2xx and 304 return; else raises.
 
         Connection errors, timeouts and 5xx are retried `[http] retries` times with
-        exponential backoff and jitter; a 429 only when it asks for a short wait; other 4xx
-        never. `json` sends a JSON body; `form` an application/x-www-form-urlencoded one
-        (OAuth token endpoints), so nothing that matters travels in the URL.
+        exponential backoff and jitter, unless a Retry-After asks for more than a short wait;
+        a 429 only when it asks for a short wait; other 4xx never. `json` sends a JSON body;
+        `form` an application/x-www-form-urlencoded one (OAuth token endpoints), so nothing
+        that matters travels in the URL.
         """
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
@@ -173,9 +174,12 @@ class HttpFetcher:
         status = error.http_status
         if status is None:
             return error.transient
+        wait = retry_after_seconds(error.retry_after)
+        if wait is not None and wait > SHORT_RETRY_AFTER_S:
+            # A 503 (or 429) that says when to come back: the next scan, not seconds from now.
+            return False
         if status == 429:
-            wait = retry_after_seconds(error.retry_after)
-            return wait is not None and wait <= SHORT_RETRY_AFTER_S
+            return wait is not None
         return status >= 500
 
     def _backoff(self, attempt: int, error: SourceError) -> float:

@@ -68,13 +68,33 @@ class RssSource(Source):
 #: external-entity (XXE) attack does. Only the document's prolog can hold one.
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _PROLOG_BYTES = 65_536
+#: Where feedparser ends the prolog: the first tag that does not begin with "<?" or "<!".
+_ROOT_ELEMENT = re.compile(rb"<\w")
+
+
+def _declares_entities(body: bytes, content_type: str) -> bool:
+    """Whether the prolog declares entities, judged on the bytes feedparser itself reads:
+    after its own decoding to UTF-8 (UTF-16 or EBCDIC hides `<!ENTITY` from a look at the raw
+    bytes) and up to the root element however far that is (a long comment first pushes the
+    declarations past any fixed window, and feedparser's loose parser expands the ones it
+    keeps, a quadratic blowup)."""
+    from feedparser.encodings import convert_to_utf8
+
+    headers = {"content-type": content_type} if content_type else {}
+    decoded = convert_to_utf8(headers, body, {})
+    for data in (body, decoded):
+        root = _ROOT_ELEMENT.search(data)
+        end = max(_PROLOG_BYTES, root.start() if root else len(data))
+        if _ENTITY_DECLARATION.search(data[:end]):
+            return True
+    return False
 
 
 def parse_feed(body: bytes, *, source: str, base_url: str, content_type: str = "") -> list[Mention]:
     """Parse a feed body into mentions (not yet filtered for relevance)."""
     import feedparser
 
-    if _ENTITY_DECLARATION.search(body[:_PROLOG_BYTES]):
+    if _declares_entities(body, content_type):
         raise SourceError(
             "refused: the feed declares XML entities (as a billion-laughs or external-entity"
             " attack does); nothing was expanded or read"
