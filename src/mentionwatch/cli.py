@@ -490,7 +490,7 @@ def sources_resume(
     with _reported_errors():
         loaded = _config_if_any(config)
         with _open_store(db, loaded) as store:
-            if not store.resume_source(name):
+            if not store.resume_source(name, _now()):
                 raise NotFoundError(f"no source named {name} has been polled yet")
     typer.echo(f"{safe(name, single_line=True)} resumed: the next scan polls it.")
 

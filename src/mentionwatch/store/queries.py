@@ -305,17 +305,21 @@ class Store:
                 )
         return self.source_state(name, kind)
 
-    def resume_source(self, name: str) -> bool:
-        """Un-pause a source and make it due now. False if no source has that name."""
+    def resume_source(self, name: str, at: datetime | None = None) -> bool:
+        """Un-pause a source and make it due at once (at `at`, by default now, whatever its
+        interval). False if no source has that name."""
+        from datetime import timezone
+
+        due = to_db_time(at or datetime.now(timezone.utc))
         with self.transaction() as db:
             cursor = db.execute(
                 """
                 UPDATE source_state
                    SET paused_at = NULL, paused_reason = NULL, consecutive_errors = 0,
-                       next_check_at = NULL
+                       next_check_at = ?
                  WHERE name = ?
                 """,
-                (name,),
+                (due, name),
             )
         return cursor.rowcount == 1
 
