@@ -431,7 +431,7 @@ def source_health(row: SourceOverview, now: datetime) -> Text:
     if state.paused_at is not None:
         return Text(
             f"PAUSED: {safe(state.paused_reason or '', single_line=True)}"
-            " (mentionwatch sources resume NAME)",
+            f" (mentionwatch sources resume {safe(row.name, single_line=True)})",
             style="bold red",
         )
     parts = Text()
