@@ -77,6 +77,7 @@ from mentionwatch.http import HttpFetcher, HttpResponse, decode_json, redact
 from mentionwatch.models import Mention, Reply, SearchResult, SourceState
 from mentionwatch.sources.base import Source
 from mentionwatch.text import is_web_url
+from mentionwatch.times import parse_iso8601
 
 DEFAULT_BASE_URL = "https://bsky.social/xrpc"
 WEB_POST_URL = "https://bsky.app/profile/{actor}/post/{rkey}"
@@ -293,21 +294,6 @@ class BlueskySource(Source):
         )
 
     # --- threads ------------------------------------------------------------------------------
-
-    async def replies(
-        self, http: HttpFetcher, thread_refs: Sequence[str]
-    ) -> dict[str, list[Reply]]:
-        """One `getPostThread` per thread, side by side (HttpFetcher bounds how many are in
-        flight); the first failure of the source as a whole is raised."""
-        results = await asyncio.gather(
-            *(self.thread_replies(http, ref) for ref in thread_refs), return_exceptions=True
-        )
-        found: dict[str, list[Reply]] = {}
-        for ref, result in zip(thread_refs, results, strict=True):
-            if isinstance(result, BaseException):
-                raise result
-            found[ref] = result
-        return found
 
     async def thread_replies(self, http: HttpFetcher, thread_ref: str) -> list[Reply]:
         if not thread_ref.startswith("at://"):
@@ -630,19 +616,7 @@ def reach_of(post: Mapping[str, Any]) -> int | None:
     return (likes or 0) + (reposts or 0)
 
 
-def parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    # Python before 3.11 reads only 3 or 6 fractional digits; atproto allows any number.
-    text = re.sub(r"\.(\d+)", lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+parse_time = parse_iso8601  # atproto's timestamps, any number of fractional digits
 
 
 def sort_at(post: Mapping[str, Any]) -> datetime | None:

@@ -55,16 +55,16 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from mentionwatch.config import FieldError
 from mentionwatch.errors import SourceError
-from mentionwatch.http import HttpFetcher, HttpResponse, decode_json, redact
+from mentionwatch.http import HttpFetcher, HttpResponse, decode_json, redact, retry_after_seconds
 from mentionwatch.models import Mention, Reply, SearchResult, SourceState
 from mentionwatch.sources.base import Source
 from mentionwatch.text import html_to_text, is_web_url
+from mentionwatch.times import parse_iso8601
 
 API_VERSION = "2022-11-28"
 #: GitHub's search returns at most this many results for any query, whatever the paging.
@@ -561,39 +561,13 @@ def exhausted_limit_wait(headers: Mapping[str, str], now: float | None = None) -
     return max(0.0, int(reset) - (time.time() if now is None else now))
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """A `Retry-After` header (seconds, or an HTTP date) in seconds."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
-
-
 def retry_when(seconds: float) -> str:
     at = datetime.now(timezone.utc) + timedelta(seconds=seconds)
     wait = f"{max(1, round(seconds))} s" if seconds < 90 else f"{round(seconds / 60)} min"
     return f"retry after {at:%H:%M} UTC (in {wait})"
 
 
-def parse_time(value: Any) -> datetime | None:
-    """GitHub's ISO 8601 timestamps ("2026-11-20T08:15:00Z") as aware UTC datetimes."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+parse_time = parse_iso8601  # GitHub's "2026-11-20T08:15:00Z" as aware UTC
 
 
 def format_time(moment: datetime) -> str:

@@ -25,20 +25,20 @@ HackerNews/API's README for the HTML of `text` ("para<p>para") and plain-text ti
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from mentionwatch.config import FieldError
 from mentionwatch.errors import SourceError
-from mentionwatch.http import HttpFetcher, redact
+from mentionwatch.http import HttpFetcher, redact, retry_after_seconds
 from mentionwatch.models import Mention, Reply, SearchResult, SourceState
 from mentionwatch.sources.base import Source
 from mentionwatch.text import html_to_text, is_web_url
+from mentionwatch.times import parse_iso8601
 
 DEFAULT_BASE_URL = "https://hn.algolia.com/api/v1"
 WEB_ITEM_URL = "https://news.ycombinator.com/item?id={id}"
@@ -201,21 +201,6 @@ class HackerNewsSource(Source):
 
     # --- threads ------------------------------------------------------------------------------
 
-    async def replies(
-        self, http: HttpFetcher, thread_refs: Sequence[str]
-    ) -> dict[str, list[Reply]]:
-        """Each thread is one `items/:id` request; they run side by side (HttpFetcher bounds
-        how many are in flight)."""
-        results = await asyncio.gather(
-            *(self.thread_replies(http, ref) for ref in thread_refs), return_exceptions=True
-        )
-        found: dict[str, list[Reply]] = {}
-        for ref, result in zip(thread_refs, results, strict=True):
-            if isinstance(result, BaseException):
-                raise result
-            found[ref] = result
-        return found
-
     async def thread_replies(self, http: HttpFetcher, thread_ref: str) -> list[Reply]:
         if not thread_ref.isdigit():
             return []
@@ -306,14 +291,7 @@ def time_of(item: Mapping[str, Any]) -> datetime | None:
     return datetime.fromtimestamp(seconds, tz=timezone.utc) if seconds is not None else None
 
 
-def _parse_iso(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+_parse_iso = parse_iso8601
 
 
 def flatten_children(item: Mapping[str, Any]) -> Iterator[Reply]:
@@ -348,12 +326,6 @@ def parse_cursor(cursor: str | None) -> int | None:
     starts over like a first poll."""
     if cursor and cursor.strip().isdigit():
         return int(cursor.strip())
-    return None
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    if value and value.strip().isdigit():
-        return float(value.strip())
     return None
 
 

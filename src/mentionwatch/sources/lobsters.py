@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +41,7 @@ from mentionwatch.http import HttpFetcher, HttpResponse, decode_json, redact
 from mentionwatch.models import Mention, Reply, SearchResult, SourceState
 from mentionwatch.sources.base import Source
 from mentionwatch.text import html_to_text, is_web_url
+from mentionwatch.times import parse_iso8601
 
 DEFAULT_BASE_URL = "https://lobste.rs"
 #: The placeholder account Lobsters moves a deleted account's stories and comments to.
@@ -255,22 +256,7 @@ def _web_url(item: Mapping[str, Any], keys: tuple[str, ...], fallback: str) -> s
 _FRACTION = re.compile(r"\.(\d+)")
 
 
-def parse_time(value: object) -> datetime | None:
-    """Lobsters' `2024-03-15T16:06:08.000-05:00` (or a `Z`) as an aware UTC datetime."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    # Python 3.10's fromisoformat takes only 3 or 6 fractional digits.
-    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+parse_time = parse_iso8601  # "2024-03-15T16:06:08.000-05:00" as aware UTC
 
 
 def parse_cursor(cursor: str | None) -> datetime | None:

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from mentionwatch import __version__
 from mentionwatch.config import FieldError
 from mentionwatch.errors import SourceError
-from mentionwatch.http import decode_json, redact
+from mentionwatch.http import decode_json, redact, retry_after_seconds
 from mentionwatch.models import Mention, Reply, SearchResult, SourceState
 from mentionwatch.sources.base import Source
 from mentionwatch.text import html_to_text, is_web_url
@@ -470,7 +470,7 @@ class RedditSource(Source):
                 ' something descriptive like "python:acme-monitor:1.0 (by /u/YOUR_NAME)"'
             )
         elif status == 429:
-            wait = _seconds(exc.retry_after) or self._wait_s
+            wait = retry_after_seconds(exc.retry_after) or self._wait_s
             when = f"in {wait:g}s" if wait else "when the 10-minute window resets"
             advice = f"Reddit's rate limit is used up (HTTP 429): try again {when}"
         else:
@@ -636,8 +636,3 @@ def _float(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _seconds(retry_after: str | None) -> float | None:
-    value = _float(retry_after)
-    return value if value is not None and value > 0 else None
