@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from mentionwatch.classify.domain import combine
 from mentionwatch.classify.handles import is_brand_handle
 from mentionwatch.classify.match import compile_matcher
 from mentionwatch.classify.priority import urgency
 from mentionwatch.classify.sentiment import (
     classify_text,
+    domain_layer,
     sentence_scores,
     text_to_score,
     vader_compound,
@@ -94,7 +96,10 @@ def test_long_text_is_scored_sentence_by_sentence_and_keeps_the_worst_sentence()
         "support is useless and rude. I moved house in March. The weather was fine."
     )
     verdict = classify_text(text, THRESHOLDS)
-    per_sentence = [score for _, score in sentence_scores(text)]
+    layer = domain_layer(THRESHOLDS)
+    per_sentence = [
+        combine(vader, layer.assess(sentence)) for sentence, vader in sentence_scores(text)
+    ]
     carrying = [s for s in per_sentence if abs(s) >= 0.05]
     assert verdict.compound == pytest.approx(sum(carrying) / len(carrying), abs=1e-4)
     assert "useless and rude" in verdict.snippet

@@ -207,12 +207,12 @@ def test_an_edited_post_is_updated_in_place_and_keeps_its_manual_mark(
     marked_at = T0 + timedelta(minutes=5)
     store.set_status(complaint.id, mark, by="maya", at=marked_at)
 
-    # The author edits the post: same GUID, new text (and now a happy one).
+    # The author edits the post: same GUID, new title and text (and now a happy one).
     http_server.routes["/feed"] = Route(
         body=rss_feed(
             (
                 "p1",
-                "Acme lost my parcel",
+                "Acme found my parcel",
                 "Jo",
                 "<p>Update: Acme found the parcel and delivered it today. Great support!</p>",
             ),

@@ -8,6 +8,7 @@ dataclass, validated by the same code, so a plug-in source gets the same error m
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import re
 import sys
@@ -133,6 +134,11 @@ class SentimentConfig:
     negative: float = -0.05
     #: VADER compound at or above this is positive.
     positive: float = 0.05
+    #: [sentiment.lexicon]: words added to (or overriding) the domain lexicon, word -> valence
+    #: on VADER's scale (about -4 .. +4).
+    lexicon: Mapping[str, float] = field(default_factory=dict)
+    #: [sentiment.phrases]: phrases, matched as whole words, phrase -> valence.
+    phrases: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.negative < self.positive <= 1.0:
@@ -368,6 +374,13 @@ class _TableReader:
             item_hint = get_args(hint)[0]
             items = [self.convert(v, item_hint, f"{key_path}[{i}]") for i, v in enumerate(value)]
             return tuple(items) if origin is tuple else items
+        if origin in (dict, Mapping, collections.abc.Mapping):
+            if not isinstance(value, Mapping):
+                return self.fail(key_path, _expected(hint), value)
+            value_hint = get_args(hint)[1]
+            return {
+                str(k): self.convert(v, value_hint, f"{key_path}.{k}") for k, v in value.items()
+            }
         if hint is timedelta:
             if not isinstance(value, str):
                 return self.fail(key_path, _expected(hint), value)
@@ -449,6 +462,8 @@ def _expected(hint: Any) -> str:
         return _expected(next(a for a in get_args(hint) if a is not type(None)))
     if origin in (tuple, list):
         return f"an array of {_expected(get_args(hint)[0])}s"
+    if origin in (dict, Mapping, collections.abc.Mapping):
+        return f"a table of {_expected(get_args(hint)[1])}s"
     return {
         str: "string",
         int: "integer",

@@ -67,6 +67,15 @@ class Classification:
     label: SentimentLabel
     #: The sentence that decided the score (the most negative one), for the inbox table.
     snippet: str
+    #: Bare VADER's compound for the same text, for comparison and evaluation.
+    vader_compound: float = 0.0
+    #: What the domain layer saw: (kind, what, valence) for each word, rule or emoji.
+    hits: tuple[tuple[str, str, float], ...] = ()
+    #: The post asks the brand something that needs an answer.
+    question: bool = False
+    #: Spam score and the signals behind it; `spam` when the score reached the threshold.
+    spam: bool = False
+    spam_signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

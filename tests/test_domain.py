@@ -1,0 +1,176 @@
+"""The domain layer: the complaints VADER misses, the praise it misreads, and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from mentionwatch.classify.domain import combine, normalize, to_raw
+from mentionwatch.classify.sentiment import classify_text, domain_layer, vader_compound
+from mentionwatch.config import SentimentConfig
+from mentionwatch.models import SentimentLabel
+
+CONFIG = SentimentConfig()
+
+
+def label(text: str, config: SentimentConfig = CONFIG) -> SentimentLabel:
+    return classify_text(text, config).label
+
+
+# Every sentence the issue quotes: VADER gives 0.0, or calls it positive.
+ISSUE_COMPLAINTS = [
+    "Never going back again",
+    "Still waiting for my refund after 3 weeks",
+    "@brand your app crashed again",
+    "My order never arrived",
+    "Can't log in since the update",
+    "The app keeps logging me out",
+    "@brand 😡😡😡",
+    "I want my money back",
+    "Been on hold for 45 minutes. Thanks a lot @brand",
+    "Great, another update that breaks everything. Thanks!",
+    "Thanks for nothing",
+]
+
+
+@pytest.mark.parametrize("text", ISSUE_COMPLAINTS)
+def test_the_issues_complaints_are_negative_though_vader_misses_them(text: str) -> None:
+    assert vader_compound(text) >= 0.0  # the gap this layer exists for
+    assert label(text) is SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("not the worst airline", SentimentLabel.POSITIVE),  # VADER's negation, kept right
+        ("never liked their app", SentimentLabel.NEGATIVE),
+        ("can't complain", SentimentLabel.POSITIVE),
+        ("no problems at all", SentimentLabel.POSITIVE),
+        ("Bellabite never misses, best pizza in town", SentimentLabel.POSITIVE),
+        ("Not one delay all week on the trains, who are you", SentimentLabel.POSITIVE),
+        ("Got my refund within two days, great service", SentimentLabel.POSITIVE),
+        ("Skyvia Air adds a new route to Lisbon", SentimentLabel.NEUTRAL),
+    ],
+)
+def test_negations_and_praise_vader_misreads(text: str, expected: SentimentLabel) -> None:
+    assert label(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("waited on the phone for 50 minutes", "waiting for a long time"),
+        ("It's been 3 weeks and still nothing", "a duration and still"),
+        ("still no reply from anyone", "still no"),
+        ("my parcel never arrived", "never arrived"),
+        ("not a single reply to my emails", "nobody answers"),
+        ("completely ghosted by support", "ignored"),
+        ("please cancel my subscription", "cancel my ..."),
+        ("switching to another bank next month", "switching to a competitor"),
+        ("never ordering from them again", "never again"),
+        ("third time this week the app logs me out", "again and again"),
+        ("the app keeps crashing", "keeps failing"),
+        ("where's my refund", "money back"),
+        ("can't log in to my account", "can't do something"),
+        ("the checkout is not working", "not working"),
+        ("the app is down", "is down"),
+        ("I was charged twice for one order", "charged twice"),
+        ("they lost my luggage", "lost my ..."),
+        ("wrong order again", "wrong order"),
+        ("hidden fees everywhere", "hidden fees"),
+        ("total rip-off", "rip-off"),
+        ("pay to win garbage", "pay to win"),
+        ("what a joke", "what a joke"),
+        ("where is my parcel", "where is my ..."),
+        ("why is there a charge on my account", "why ... (a complaint asked as a question)"),
+        ("how is it possible my seat was sold twice", "how is it possible"),
+        ("what is the point of paying for this", "what is the point"),
+        ("tracking has said in transit since Friday", "stuck since"),
+        ("promised a callback. Nothing.", "nothing happened"),
+        ("out for delivery for 4 days straight", "for days straight"),
+        ("only took 6 weeks to change my address", "only took ages"),
+        ("the engineer was a no-show", "no-show"),
+        ("took a day off work for nothing", "for nothing"),
+        ("I want to leave, give me my PAC code", "want to leave"),
+        ("paying for 900Mb and getting 38", "paying for X, getting Y"),
+        ("a charge I didn't authorise", "did not authorise"),
+        ("found a hair in my noodles", "something in my food"),
+        ("transferred 5 times and then cut off", "passed around"),
+        ("none of the skins unlocked", "none of it worked"),
+        ("they moved my flight again", "changed my booking"),
+    ],
+)
+def test_each_complaint_rule_fires_and_is_explained(text: str, rule: str) -> None:
+    verdict = classify_text(text, CONFIG)
+    fired = [what for kind, what, _ in verdict.hits if kind in ("rule", "sarcasm")]
+    assert any(what.startswith(rule + ":") for what in fired), fired
+    assert verdict.label is SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks for nothing",
+        "yeah right, fixed",
+        "Great, another outage",
+        "Love how you charged me twice",
+        "oh brilliant, 'scheduled maintenance' on a Monday morning",
+        "wow @Parcelly, 9 days for 'express'",
+        "best bank ever, only took 6 weeks to change my address",
+        "Lovely, the app crashed mid-payment 🙃",
+    ],
+)
+def test_sarcasm_turns_praise_into_the_complaint_it_is(text: str) -> None:
+    verdict = classify_text(text, CONFIG)
+    assert any(kind == "sarcasm" for kind, _, _ in verdict.hits)
+    assert verdict.label is SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Love how easy the new app is", "Thanks so much for the quick refund!", "Great, thanks!"],
+)
+def test_genuine_thanks_is_not_sarcasm(text: str) -> None:
+    assert label(text) is SentimentLabel.POSITIVE
+
+
+@pytest.mark.parametrize(("emoji", "text"), [("😡", "@brand 😡"), ("🤬", "🤬🤬 @brand")])
+def test_negative_emoji_vader_lacks(emoji: str, text: str) -> None:
+    verdict = classify_text(text, CONFIG)
+    assert ("emoji", emoji) in {(kind, what) for kind, what, _ in verdict.hits}
+    assert verdict.label is SentimentLabel.NEGATIVE
+
+
+def test_inflected_forms_vader_lacks_are_in_the_lexicon() -> None:
+    assert vader_compound("the app crashed") == 0.0
+    assert label("the app crashed") is SentimentLabel.NEGATIVE
+    for word in ("crashed", "crashing", "refund", "outage", "overcharged", "undelivered"):
+        assert word in domain_layer(CONFIG).words
+
+
+def test_words_vader_knows_are_left_to_vader() -> None:
+    # "useless" is in VADER's lexicon: counting it again would double its weight.
+    assert "useless" not in domain_layer(CONFIG).words
+
+
+def test_user_lexicon_and_phrases_extend_and_override() -> None:
+    custom = SentimentConfig(lexicon={"zorped": -2.5}, phrases={"back order": -2.0})
+    assert label("my order got zorped", CONFIG) is SentimentLabel.NEUTRAL
+    assert label("my order got zorped", custom) is SentimentLabel.NEGATIVE
+    assert label("the item is on back order", custom) is SentimentLabel.NEGATIVE
+    assert label("the item is on back order", CONFIG) is not SentimentLabel.NEGATIVE
+
+
+def test_combine_is_vaders_normalisation_of_the_summed_valences() -> None:
+    for compound in (-0.9, -0.3, 0.0, 0.4, 0.95):
+        assert normalize(to_raw(compound)) == pytest.approx(compound, abs=1e-9)
+    layer = domain_layer(CONFIG)
+    found = layer.assess("my order never arrived")
+    assert combine(0.0, found) == pytest.approx(normalize(found.valence), abs=1e-4)
+
+
+def test_the_explanation_names_every_hit_with_its_valence() -> None:
+    verdict = classify_text("Still waiting for my refund after 3 weeks", CONFIG)
+    kinds = {kind for kind, _, _ in verdict.hits}
+    assert {"word", "rule"} <= kinds
+    assert all(isinstance(valence, float) for _, _, valence in verdict.hits)
+    assert verdict.vader_compound == 0.0 and verdict.compound < -0.5
