@@ -174,3 +174,25 @@ def test_the_explanation_names_every_hit_with_its_valence() -> None:
     assert {"word", "rule"} <= kinds
     assert all(isinstance(valence, float) for _, _, valence in verdict.hits)
     assert verdict.vader_compound == 0.0 and verdict.compound < -0.5
+
+
+def test_skipping_vader_when_no_lexicon_word_occurs_changes_nothing() -> None:
+    """The shortcut in `_score` must give exactly VADER's compound, on every labelled post
+    and on every sentence of them (emoticons, hyphens, caps, boosters, idioms included)."""
+    import json
+    from pathlib import Path
+
+    from mentionwatch.classify.sentiment import _score
+    from mentionwatch.text import split_sentences
+
+    data = Path(__file__).parent / "data"
+    texts = [
+        json.loads(line)["text"]
+        for name in ("triage_dev.jsonl", "triage_heldout.jsonl")
+        for line in (data / name).read_text(encoding="utf-8").splitlines()
+    ]
+    texts += [":) nothing else", "so :( today", "well-known issue", "NOT GREAT", "kind of"]
+    layer = domain_layer(CONFIG)
+    for text in texts:
+        for piece in [text, *split_sentences(text)]:
+            assert _score(piece, layer)[0] == vader_compound(piece), piece

@@ -27,6 +27,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
+from typing import NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,7 +57,7 @@ def _may_quote(lower: str) -> bool:
     )
 
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +69,12 @@ class Rule:
     triggers: frozenset[str]
     #: A sarcasm cue: the praise VADER saw in the post is turned against it.
     sarcasm: bool = False
+    #: Further word groups that must each occur too (a rule about waiting needs a waiting
+    #: word *and* a duration): cheap set checks that spare most regular expression searches.
+    also: tuple[frozenset[str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One thing that moved the score: a word, a rule or an emoji, with its valence."""
 
     kind: str  # "word", "rule", "emoji", "sarcasm"
@@ -128,10 +131,16 @@ class DomainLayer:
     emoji: Mapping[str, float]
     rules: tuple[Rule, ...] = field(default=())
 
-    def assess(self, text: str) -> DomainResult:
-        """What the domain layer sees in one text (already a sentence or a short post)."""
-        lower = text.lower()
-        tokens = set(_TOKEN.findall(lower))
+    def assess(
+        self, text: str, lower: str | None = None, tokens: set[str] | None = None
+    ) -> DomainResult:
+        """What the domain layer sees in one text (already a sentence or a short post).
+
+        `lower` and `tokens` may be passed in when the caller has them already."""
+        if lower is None:
+            lower = text.lower()
+        if tokens is None:
+            tokens = set(TOKEN.findall(lower))
         # Set intersections run in C: most posts hit no word and no trigger at all.
         found_words = self.words.keys() & tokens
         triggered = self.rules_by_trigger.keys() & tokens
@@ -147,6 +156,8 @@ class DomainLayer:
             else {r.name: r for t in triggered for r in self.rules_by_trigger[t]}.values()
         )
         for rule in rules:
+            if rule.also and not all(not tokens.isdisjoint(group) for group in rule.also):
+                continue
             found = rule.pattern.search(lower)
             if found:
                 kind = "sarcasm" if rule.sarcasm else "rule"
@@ -176,7 +187,7 @@ def _compile_rules(rules: Iterable[Mapping[str, object]], source: str) -> list[R
     for number, spec in enumerate(rules):
         name = str(spec.get("name") or f"{source}[{number}]")
         pattern = str(spec["pattern"])
-        triggers: Iterable[object] = spec.get("triggers") or _TOKEN.findall(pattern.lower())[:1]  # type: ignore[assignment]
+        triggers: Iterable[object] = spec.get("triggers") or TOKEN.findall(pattern.lower())[:1]  # type: ignore[assignment]
         compiled.append(
             Rule(
                 name=name,
@@ -219,7 +230,7 @@ def build_layer(
                 name=f"phrase {phrase!r}",
                 pattern=re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE),
                 valence=float(valence),
-                triggers=frozenset(_TOKEN.findall(phrase.lower())[:1]),
+                triggers=frozenset(TOKEN.findall(phrase.lower())[:1]),
             )
         )
     by_trigger: dict[str, list[Rule]] = {}

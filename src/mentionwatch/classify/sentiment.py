@@ -10,9 +10,11 @@ sentence is kept as the snippet the inbox shows.
 from __future__ import annotations
 
 import functools
+import string
+from dataclasses import dataclass
 from typing import Any
 
-from mentionwatch.classify.domain import DomainLayer, DomainResult, build_layer, combine
+from mentionwatch.classify.domain import TOKEN, DomainLayer, DomainResult, build_layer, combine
 from mentionwatch.config import SentimentConfig
 from mentionwatch.models import Classification, SentimentLabel
 from mentionwatch.text import snippet as one_line
@@ -78,8 +80,32 @@ def domain_layer(thresholds: SentimentConfig) -> DomainLayer:
     return layer
 
 
-def _hits(result: DomainResult) -> tuple[tuple[str, str, float], ...]:
-    return tuple((hit.kind, hit.what, hit.valence) for hit in result.hits)
+@functools.cache
+def _vader_keys() -> frozenset[str]:
+    return frozenset(analyzer().lexicon)
+
+
+def _score(text: str, layer: DomainLayer) -> tuple[float, DomainResult]:
+    """VADER's compound and the domain layer's finding for one text, tokenised once.
+
+    VADER's compound is exactly 0.0 when none of the text's tokens is in its lexicon (its
+    boosters, negations, idioms and punctuation only ever scale a lexicon word) and it has no
+    emoji (which VADER reads as words), so VADER is not run at all then: most sentences of a
+    long post, and many terse complaints, carry no VADER word. tests/test_domain.py checks
+    the shortcut against VADER on every labelled post.
+    """
+    lower = text.lower()
+    tokens = set(TOKEN.findall(lower))
+    keys = _vader_keys()
+    found = layer.assess(text, lower, tokens)
+    if (
+        lower.isascii()  # VADER reads emoji as their descriptions ("face with tears of joy")
+        and tokens.isdisjoint(keys)
+        and keys.isdisjoint(lower.split())
+        and "-" not in lower
+    ):
+        return 0.0, found
+    return vader_compound(text), found
 
 
 def classify_text(text: str, thresholds: SentimentConfig) -> Classification:
@@ -88,27 +114,25 @@ def classify_text(text: str, thresholds: SentimentConfig) -> Classification:
     # A short post is one or two sentences: scored whole without splitting it first.
     sentences = [text] if len(text) <= SHORT_TEXT else split_sentences(text)
     if len(sentences) <= 2:
-        vader = vader_compound(text) if text.strip() else 0.0
-        found = layer.assess(text)
+        vader, found = _score(text, layer) if text.strip() else (0.0, DomainResult())
         compound = combine(vader, found)
         shown = (
             text
             if len(text) <= SNIPPET_WIDTH and "\n" not in text
             else one_line(text, SNIPPET_WIDTH)
         )
-        return Classification(compound, label_for(compound, thresholds), shown, vader, _hits(found))
-    vaders = [vader_compound(sentence) for sentence in sentences]
-    founds = [layer.assess(sentence) for sentence in sentences]
-    scores = [combine(v, f) for v, f in zip(vaders, founds, strict=True)]
+        return Classification(compound, label_for(compound, thresholds), shown, vader, found.hits)
+    scored = [_score(sentence, layer) for sentence in sentences]
+    scores = [combine(vader, found) for vader, found in scored]
     compound = _mean_of_carrying(scores)
     worst = min(range(len(scores)), key=scores.__getitem__)
     focus = worst if scores[worst] < 0 else 0
-    hits = tuple(hit for found in founds for hit in _hits(found))
+    hits = tuple(hit for _, found in scored for hit in found.hits)
     return Classification(
         compound,
         label_for(compound, thresholds),
         _snippet_around(sentences, focus),
-        _mean_of_carrying(vaders),
+        _mean_of_carrying([vader for vader, _ in scored]),
         hits,
     )
 
@@ -147,3 +171,65 @@ def _snippet_around(sentences: list[str], focus: int, width: int = SNIPPET_WIDTH
 def sentence_scores(text: str) -> list[tuple[str, float]]:
     """Each sentence with its own VADER compound: the raw material of an explanation."""
     return [(sentence, vader_compound(sentence)) for sentence in split_sentences(text)]
+
+
+def vader_lexicon_hits(text: str) -> tuple[tuple[str, float], ...]:
+    """The words (and emoticons, and emoji through their descriptions) of `text` that VADER's
+    lexicon knows, with their valences, in order of first appearance. Tokens are cut as
+    VADER cuts them: split on whitespace, punctuation stripped unless that leaves two
+    characters or fewer (so ":)" stays an emoticon)."""
+    vader = analyzer()
+    lexicon, emojis = vader.lexicon, vader.emojis
+    found: dict[str, float] = {}
+    for token in text.split():
+        stripped = token.strip(string.punctuation)
+        word = (token if len(stripped) <= 2 else stripped).lower()
+        if word in lexicon:
+            found.setdefault(word, float(lexicon[word]))
+        for char in token:
+            description = emojis.get(char)
+            if description is None:
+                continue
+            for part in description.split():
+                if part.lower() in lexicon:
+                    found.setdefault(f"{char} ({part.lower()})", float(lexicon[part.lower()]))
+    return tuple(found.items())
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceScore:
+    sentence: str
+    #: Bare VADER's compound for the sentence.
+    vader: float
+    #: VADER plus the domain layer: what the classifier used.
+    compound: float
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why a text scored as it did, for `classify --explain` and `show`."""
+
+    #: VADER's lexicon hits: (word, valence).
+    vader_hits: tuple[tuple[str, float], ...]
+    #: Each sentence with bare VADER's and the classifier's score, in text order.
+    sentences: tuple[SentenceScore, ...]
+    #: The sentence that decided the verdict: the most negative one of a negative post, the
+    #: most positive one of a positive post, else the one that carries the most sentiment.
+    deciding: str
+
+
+def explain(text: str, verdict: Classification, thresholds: SentimentConfig) -> Explanation:
+    """What moved the score of `text` (whose verdict is `verdict`). Pure."""
+    layer = domain_layer(thresholds)
+    parts = split_sentences(text) or [text]
+    sentences = []
+    for sentence in parts:
+        vader = vader_compound(sentence) if sentence.strip() else 0.0
+        sentences.append(SentenceScore(sentence, vader, combine(vader, layer.assess(sentence))))
+    if verdict.label is SentimentLabel.NEGATIVE:
+        deciding = min(sentences, key=lambda s: s.compound)
+    elif verdict.label is SentimentLabel.POSITIVE:
+        deciding = max(sentences, key=lambda s: s.compound)
+    else:
+        deciding = max(sentences, key=lambda s: abs(s.compound))
+    return Explanation(vader_lexicon_hits(text), tuple(sentences), deciding.sentence)
