@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 
 from mentionwatch.classify.domain import combine
+from mentionwatch.classify.duplicates import as_copied_spam, copied_across_accounts, copies_in
 from mentionwatch.classify.handles import is_brand_handle
 from mentionwatch.classify.match import compile_matcher
-from mentionwatch.classify.priority import urgency
+from mentionwatch.classify.priority import labelled_compound, reach_factor, urgency
 from mentionwatch.classify.sentiment import (
     classify_text,
     domain_layer,
@@ -18,7 +19,7 @@ from mentionwatch.classify.sentiment import (
     vader_compound,
 )
 from mentionwatch.config import SentimentConfig
-from mentionwatch.models import SentimentLabel
+from mentionwatch.models import Classification, SentimentLabel
 
 # --- relevance ---------------------------------------------------------------------------------
 
@@ -147,10 +148,86 @@ def test_priority_grows_with_negativity_and_waiting() -> None:
 
 def test_priority_saturates_at_twice_the_sla_and_ignores_clock_skew() -> None:
     sla = timedelta(hours=4)
-    assert urgency(-1.0, timedelta(days=30), sla).priority == 100.0
+    assert urgency(-1.0, timedelta(days=30), sla, reach=1_000_000).priority == 100.0
+    assert urgency(-1.0, timedelta(days=30), sla).priority == 80.0  # unknown reach counts 0
     skewed = urgency(-0.5, timedelta(minutes=-10), sla)
     assert skewed.waited == timedelta(0) and not skewed.breached
     assert urgency(0.8, timedelta(0), sla).priority == 0.0
+
+
+def test_reach_is_log_scaled_and_saturates() -> None:
+    assert reach_factor(None) == reach_factor(0) == reach_factor(-5) == 0.0
+    assert reach_factor(9) == pytest.approx(0.25)
+    assert reach_factor(99) == pytest.approx(0.5)
+    assert reach_factor(10_000) == reach_factor(5_000_000) == 1.0
+    sla = timedelta(hours=4)
+    small, big = (urgency(-0.5, timedelta(hours=1), sla, reach=r) for r in (10, 100_000))
+    assert big.priority - small.priority == pytest.approx(20 * (1 - reach_factor(10)), abs=0.1)
+
+
+def test_a_question_needs_an_answer_whatever_its_tone() -> None:
+    sla, waited = timedelta(hours=4), timedelta(hours=1)
+    neutral_question = urgency(0.0, waited, sla, question=True)
+    neutral_statement = urgency(0.0, waited, sla)
+    assert neutral_question.priority == pytest.approx(neutral_statement.priority + 25, abs=0.15)
+    assert urgency(0.6, waited, sla, question=True).priority == neutral_question.priority
+    # A complaint that asks outranks one that only vents; need is capped at 1.
+    assert urgency(-0.4, waited, sla, question=True).priority > urgency(-0.4, waited, sla).priority
+    assert urgency(-0.9, waited, sla, question=True).priority == urgency(-1, waited, sla).priority
+
+
+def test_a_persons_label_sets_the_tone_priority_uses() -> None:
+    assert labelled_compound(-0.2, None) == -0.2
+    assert labelled_compound(0.3, "negative") == -0.5
+    assert labelled_compound(-0.9, "negative") == -0.9
+    assert labelled_compound(-0.7, "neutral") == 0.0
+    assert labelled_compound(0.4, "positive") == 0.4
+
+
+# --- copy-paste spam ----------------------------------------------------------------------------
+
+COPY = "Just tried the new Acme blender smoothie recipe with my kids"
+
+
+def test_the_same_text_from_three_accounts_is_found() -> None:
+    posts = [
+        ("ann", COPY),
+        ("bob", f"@acme {COPY} https://x.example/1 #ad"),
+        ("cy", COPY.upper() + " 2"),
+        ("dee", "Something else entirely about Acme today"),
+    ]
+    assert copied_across_accounts(posts) == {0: 3, 1: 3, 2: 3}
+
+
+@pytest.mark.parametrize(
+    "posts",
+    [
+        [("ann", COPY), ("bob", COPY)],
+        [("ann", COPY), ("ANN", COPY), ("Ann", COPY)],
+        [(None, COPY), (None, COPY), ("ann", COPY)],
+        [("ann", "Acme is down"), ("bob", "Acme is down"), ("cy", "Acme is down")],
+    ],
+    ids=["two accounts", "one account", "no authors", "too short"],
+)
+def test_copies_need_three_accounts_and_some_length(
+    posts: list[tuple[str | None, str]],
+) -> None:
+    assert copied_across_accounts(posts) == {}
+
+
+def test_a_copied_post_becomes_spam_with_one_copies_signal() -> None:
+    verdict = Classification(
+        -0.4,
+        SentimentLabel.NEGATIVE,
+        "x",
+        question=True,
+        spam_signals=("link farm", "same text from 3 accounts"),
+    )
+    copied = as_copied_spam(verdict, 5)
+    assert copied.spam and not copied.question
+    assert copied.spam_signals == ("link farm", "same text from 5 accounts")
+    assert copies_in("same text from 5 accounts") == 5
+    assert copies_in("link farm") is None
 
 
 # --- brand handles -----------------------------------------------------------------------------

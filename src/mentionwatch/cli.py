@@ -186,13 +186,20 @@ def demo(
     Example: mentionwatch demo
     """
     from mentionwatch.demo import run_demo
-    from mentionwatch.inbox import build_inbox
+    from mentionwatch.inbox import open_inbox
     from mentionwatch.views.terminal import answered_table, print_inbox, scan_summary
 
     console = _console()
     with _reported_errors(), run_demo(db) as (config, store, report):
-        entries = build_inbox(store, config.brand, now=_now())
-        print_inbox(console, entries, brand=config.brand.name, every_open=False, limit=limit)
+        shown = open_inbox(store, config.brand, now=_now())
+        print_inbox(
+            console,
+            shown.entries,
+            brand=config.brand.name,
+            view=shown.view,
+            limit=limit,
+            spam_hidden=shown.spam_hidden,
+        )
         answered = store.answered_mentions(limit=limit)
         if answered:
             console.print()
@@ -298,20 +305,40 @@ def inbox(
     every_open: Annotated[
         bool, typer.Option("--all", help="Every open mention, not only negative ones.")
     ] = False,
+    questions: Annotated[
+        bool, typer.Option("--questions", help="Open questions, whatever their sentiment.")
+    ] = False,
+    spam: Annotated[
+        bool, typer.Option("--spam", help="The spam kept out of the inbox, with its signals.")
+    ] = False,
     as_json: JsonOption = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead.")] = False,
 ) -> None:
-    """The negative mentions nobody has answered yet, most urgent first.
+    """The negative mentions nobody has answered yet, most urgent first. Never spam.
 
-    Priority (0-100) weighs how negative a post is and how long it has waited against
-    brand.sla; "SLA!" marks a breach.
+    Priority (0-100) weighs how negative a post is (or whether it asks something), how long
+    it has waited against brand.sla, and the author's reach; "!" marks an SLA breach.
+    --questions lists open questions of any sentiment; --spam lists what was kept out.
 
     Example: mentionwatch inbox --since 7d --limit 20
     """
-    from mentionwatch.inbox import build_inbox
+    from mentionwatch.inbox import InboxView, open_inbox
     from mentionwatch.views.export import inbox_entry_json, write_inbox_csv, write_json
     from mentionwatch.views.terminal import print_inbox
 
+    if every_open + questions + spam > 1:
+        raise typer.BadParameter(
+            "choose one of --all, --questions and --spam", param_hint="--all/--questions/--spam"
+        )
+    view = (
+        InboxView.OPEN
+        if every_open
+        else InboxView.QUESTIONS
+        if questions
+        else InboxView.SPAM
+        if spam
+        else InboxView.NEGATIVE
+    )
     newer_than = _since(since)
     with _reported_errors():
         loaded = _load_config(config)
@@ -319,22 +346,22 @@ def inbox(
         if unknown:
             raise NotFoundError(f"no source named {', '.join(unknown)} in {loaded.path}")
         with _open_store(db, loaded) as store:
-            entries = build_inbox(
-                store,
-                loaded.brand,
-                now=_now(),
-                every_open=every_open,
-                sources=source or [],
-                since=newer_than,
+            found = open_inbox(
+                store, loaded.brand, view, now=_now(), sources=source or [], since=newer_than
             )
-    shown = entries[:limit]
+    shown = found.entries[:limit]
     if as_json:
         write_json([inbox_entry_json(e) for e in shown], sys.stdout)
     elif as_csv:
         write_inbox_csv(shown, sys.stdout)
     else:
         print_inbox(
-            _console(), entries, brand=loaded.brand.name, every_open=every_open, limit=limit
+            _console(),
+            found.entries,
+            brand=loaded.brand.name,
+            view=view,
+            limit=limit,
+            spam_hidden=found.spam_hidden,
         )
 
 
@@ -345,15 +372,22 @@ def show(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """One mention in full: text, scores, why it scored so, status.
+    """One mention in full: text, scores, why it scored so (VADER's words, the domain rules
+    that fired, the deciding sentence, spam signals, question), status.
 
     Example: mentionwatch show 42
     """
-    from mentionwatch.classify.priority import urgency
-    from mentionwatch.classify.sentiment import sentence_scores, text_to_score
-    from mentionwatch.config import BrandConfig
+    from mentionwatch.config import BrandConfig, SentimentConfig
+    from mentionwatch.inbox import mention_urgency
     from mentionwatch.models import MentionStatus
-    from mentionwatch.views.export import mention_json, reply_json, write_json
+    from mentionwatch.triage import explain_mention
+    from mentionwatch.views.export import (
+        explanation_json,
+        hits_json,
+        mention_json,
+        reply_json,
+        write_json,
+    )
     from mentionwatch.views.terminal import mention_detail
 
     with _reported_errors():
@@ -365,8 +399,10 @@ def show(
             replies = store.replies(mention_id)
     now = _now()
     sla = loaded.brand.sla if loaded else BrandConfig.sla
-    urgent = urgency(mention.compound, now - mention.created_at, sla)
+    thresholds = loaded.sentiment if loaded else SentimentConfig()
+    urgent = mention_urgency(mention, sla, now)
     is_open = mention.status is MentionStatus.OPEN
+    hits, explanation = explain_mention(mention, thresholds)
     if as_json:
         write_json(
             {
@@ -374,6 +410,8 @@ def show(
                 "priority": urgent.priority if is_open else None,
                 "waited_seconds": int(urgent.waited.total_seconds()),
                 "sla_breached": urgent.breached and is_open,
+                "explanation": hits_json(hits),
+                **explanation_json(explanation),
                 "replies": [reply_json(reply, by_brand) for reply, by_brand in replies],
             },
             sys.stdout,
@@ -382,11 +420,12 @@ def show(
     _console().print(
         mention_detail(
             mention,
-            sentence_scores(text_to_score(mention.title, mention.text)),
+            explanation,
             urgent.priority if is_open else None,
             urgent.breached and is_open,
             now,
             replies,
+            hits,
         )
     )
 
@@ -439,6 +478,138 @@ def reopen(mention_id: ById, config: ConfigOption = None, db: DbOption = None) -
     Example: mentionwatch reopen 42
     """
     _mark(mention_id, "open", None, config, db)
+
+
+@app.command("spam")
+def mark_spam(mention_id: ById, config: ConfigOption = None, db: DbOption = None) -> None:
+    """Mark a mention as spam: it leaves the inbox (listed by inbox --spam). No re-scan
+    changes a person's mark; notspam ID undoes it.
+
+    Example: mentionwatch spam 42
+    """
+    _mark_spam(mention_id, True, config, db)
+
+
+@app.command("notspam")
+def mark_not_spam(mention_id: ById, config: ConfigOption = None, db: DbOption = None) -> None:
+    """Mark a mention as not spam, whatever the classifier said: it is back in the inbox.
+
+    Example: mentionwatch notspam 42
+    """
+    _mark_spam(mention_id, False, config, db)
+
+
+def _mark_spam(mention_id: int, spam: bool, config: Path | None, db: Path | None) -> None:
+    with _reported_errors():
+        with _open_store(db, _config_if_any(config)) as store:
+            updated = store.set_spam_mark(mention_id, spam)
+        if updated is None:
+            raise NotFoundError(f"no mention with id {mention_id}")
+    if spam:
+        typer.echo(f"#{mention_id} is now marked spam: out of the inbox (inbox --spam lists it).")
+    else:
+        typer.echo(f"#{mention_id} is now marked not spam.")
+
+
+LABEL_CHOICES = ("negative", "neutral", "positive")
+
+
+@app.command("label")
+def label_mention(
+    mention_id: ById,
+    sentiment: Annotated[
+        str, typer.Argument(metavar="negative|neutral|positive", help="The right sentiment.")
+    ],
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Give a mention its right sentiment. The label overrides the classifier for this
+    mention (the inbox uses it), and `mentionwatch eval` measures the classifier against
+    every label given.
+
+    Example: mentionwatch label 42 negative
+    """
+    from mentionwatch.models import SentimentLabel
+
+    if sentiment.lower() not in LABEL_CHOICES:
+        raise typer.BadParameter(
+            f"expected one of {', '.join(LABEL_CHOICES)}, got {sentiment!r}",
+            param_hint="negative|neutral|positive",
+        )
+    label = SentimentLabel(sentiment.lower())
+    with _reported_errors():
+        with _open_store(db, _config_if_any(config)) as store:
+            updated = store.set_human_label(mention_id, label)
+        if updated is None:
+            raise NotFoundError(f"no mention with id {mention_id}")
+    typer.echo(
+        f"#{mention_id} is now labelled {label.value} (the classifier said {updated.label.value})."
+    )
+
+
+@app.command("eval")
+def evaluate(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """How well the current classifier agrees with your labels: precision, recall and F1 per
+    class (negative, neutral, positive), next to bare VADER's, over every mention labelled
+    with `mentionwatch label`. Re-classifies each one with the current config.
+
+    Example: mentionwatch eval --json
+    """
+    from mentionwatch.config import SentimentConfig
+    from mentionwatch.triage import evaluate_human_labels
+    from mentionwatch.views.export import label_scores_json, write_json
+    from mentionwatch.views.terminal import eval_table
+
+    with _reported_errors():
+        loaded = _config_if_any(config)
+        with _open_store(db, loaded) as store:
+            result = evaluate_human_labels(store, loaded.sentiment if loaded else SentimentConfig())
+    if as_json:
+        write_json(label_scores_json(result), sys.stdout)
+        return
+    if result.labels == 0:
+        typer.echo(
+            "No mention has a human label yet, so there is nothing to measure."
+            " Label some first: mentionwatch label ID negative|neutral|positive"
+        )
+        return
+    console = _console()
+    console.print(eval_table(console, result))
+    console.print(
+        f"Accuracy: {result.accuracy:.3f} (bare VADER {result.vader_accuracy:.3f})."
+        " The human label is the truth; precision = right / predicted, recall = right / labelled."
+    )
+
+
+@app.command()
+def rescore(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-classify every stored mention with the current config, after a change to
+    [sentiment] (thresholds, lexicon, phrases). Prints how many changed label. Never touches
+    a mention's status or a person's marks (answered, ignored, spam, label).
+
+    Example: mentionwatch rescore
+    """
+    from mentionwatch.config import SentimentConfig
+    from mentionwatch.triage import rescore as rescore_all
+    from mentionwatch.views.export import rescore_json, write_json
+    from mentionwatch.views.terminal import rescore_summary
+
+    with _reported_errors():
+        loaded = _config_if_any(config)
+        with _open_store(db, loaded) as store:
+            report = rescore_all(store, loaded.sentiment if loaded else SentimentConfig())
+    if as_json:
+        write_json(rescore_json(report), sys.stdout)
+    else:
+        _console().print(rescore_summary(report))
 
 
 sources_app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
@@ -528,15 +699,24 @@ def classify(
     ] = None,
     config: ConfigOption = None,
     as_json: JsonOption = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Show why: VADER's words, the domain rules that fired, the deciding sentence.",
+        ),
+    ] = False,
 ) -> None:
-    """Score text without storing it, with the config's thresholds.
+    """Score text without storing it, with the config's [sentiment]: sentiment, spam and
+    question, one verdict per line of input.
 
     Example: echo "My order never arrived" | mentionwatch classify --json
     """
-    from mentionwatch.classify.sentiment import classify_text
+    from mentionwatch.classify.sentiment import explain as explain_text
+    from mentionwatch.classify.verdict import assess
     from mentionwatch.config import SentimentConfig
     from mentionwatch.views.export import classification_json, json_text
-    from mentionwatch.views.terminal import classification_line
+    from mentionwatch.views.terminal import classification_explained, classification_line
 
     with _reported_errors():
         loaded = _config_if_any(config)
@@ -550,9 +730,12 @@ def classify(
     for line in lines:
         if line is None or not line.strip():
             continue
-        verdict = classify_text(line, thresholds)
+        verdict = assess(line, thresholds)
+        why = explain_text(line, verdict, thresholds) if explain else None
         if console is None:
-            typer.echo(json_text(classification_json(line, verdict), indent=None))
+            typer.echo(json_text(classification_json(line, verdict, why), indent=None))
+        elif why is not None:
+            console.print(classification_explained(line, verdict, why))
         else:
             console.print(classification_line(line, verdict))
 

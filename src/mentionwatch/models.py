@@ -121,6 +121,29 @@ class StoredMention:
     thread_checked_at: datetime | None = None
     #: When a person last reopened it: brand replies older than this no longer answer it.
     reopened_at: datetime | None = None
+    #: Bare VADER's compound for the same text; None for a mention stored before it was kept.
+    vader_compound: float | None = None
+    #: The post asks the brand something that needs an answer.
+    question: bool = False
+    #: The classifier's spam verdict and the signals behind it.
+    spam: bool = False
+    spam_signals: tuple[str, ...] = ()
+    #: A person's spam mark (`mentionwatch spam ID` / `notspam ID`); None when nobody marked it.
+    spam_mark: bool | None = None
+    #: A person's sentiment label (`mentionwatch label ID ...`): overrides the classifier's.
+    human_label: SentimentLabel | None = None
+    #: What the domain layer saw when it was scored: (kind, what, valence) for each hit.
+    explanation: tuple[tuple[str, str, float], ...] = ()
+
+    @property
+    def effective_spam(self) -> bool:
+        """Spam as the inbox sees it: a person's mark wins over the classifier."""
+        return self.spam if self.spam_mark is None else self.spam_mark
+
+    @property
+    def effective_label(self) -> SentimentLabel:
+        """The sentiment the inbox uses: a person's label wins over the classifier's."""
+        return self.human_label or self.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,3 +251,18 @@ class ScanReport:
     @property
     def updated(self) -> int:
         return sum(s.updated for s in self.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class RescoreReport:
+    """What `mentionwatch rescore` changed."""
+
+    #: Mentions re-classified.
+    mentions: int = 0
+    #: Mentions whose stored verdict changed in any way (score, snippet, explanation...).
+    changed: int = 0
+    #: Mentions whose classifier label changed (negative / neutral / positive).
+    label_changes: int = 0
+    spam_changes: int = 0
+    question_changes: int = 0
+    seconds: float = 0.0

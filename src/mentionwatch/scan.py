@@ -16,9 +16,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from mentionwatch.classify.duplicates import as_copied_spam, copied_across_accounts
 from mentionwatch.classify.handles import is_brand_handle
 from mentionwatch.classify.match import TermMatcher, compile_matcher
-from mentionwatch.classify.sentiment import classify_text, text_to_score
+from mentionwatch.classify.sentiment import text_to_score
+from mentionwatch.classify.verdict import assess
 from mentionwatch.config import BrandConfig, Config, SentimentConfig, SourceConfig
 from mentionwatch.errors import ScanLockedError, SourceError
 from mentionwatch.http import HttpFetcher, retry_after_seconds
@@ -69,15 +71,28 @@ def relevant_and_scored(
     brand: BrandConfig,
     thresholds: SentimentConfig,
 ) -> list[ScoredMention]:
-    """Drop posts that do not name the brand; score the rest and spot the brand's own. Pure."""
-    kept = []
+    """Drop posts that do not name the brand; give the rest their full verdict (sentiment,
+    spam, question) and spot the brand's own. Within the poll, the same text from many
+    accounts is spam. Pure."""
+    kept: list[ScoredMention] = []
+    # (position in `kept`, author, scored text) of the posts not written by the brand: its
+    # own accounts may well post one announcement everywhere, and that is not spam.
+    others: list[tuple[int, str | None, str]] = []
     for mention in mentions:
         term = matcher.match(mention.title, mention.text)
         if term is None:
             continue
-        verdict = classify_text(text_to_score(mention.title, mention.text), thresholds)
+        text = text_to_score(mention.title, mention.text)
         own = is_brand_handle(mention.author, brand.handles_for(mention.kind))
-        kept.append(ScoredMention(replace(mention, matched_term=term), verdict, own))
+        if not own:
+            others.append((len(kept), mention.author, text))
+        kept.append(
+            ScoredMention(replace(mention, matched_term=term), assess(text, thresholds), own)
+        )
+    copied = copied_across_accounts([(author, text) for _, author, text in others])
+    for position, accounts in copied.items():
+        index = others[position][0]
+        kept[index] = replace(kept[index], verdict=as_copied_spam(kept[index].verdict, accounts))
     return kept
 
 

@@ -145,6 +145,37 @@ def add_canonical_url(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX mentions_source_canonical_url ON mentions (source, canonical_url)")
 
 
+def add_triage(db: sqlite3.Connection) -> None:
+    """The full verdict of the triage classifier, and the marks a person puts on it.
+
+    `spam` and `label` are the classifier's; `spam_mark` and `human_label` a person's, which
+    win: the inbox reads `coalesce(spam_mark, spam)` and `coalesce(human_label, label)`, and
+    its indexes are on exactly those expressions so it stays an index range scan. Mentions
+    stored before this step count as not spam and not questions until `mentionwatch rescore`.
+    """
+    for column in (
+        "vader_compound REAL",
+        "question INTEGER NOT NULL DEFAULT 0",
+        "spam INTEGER NOT NULL DEFAULT 0",
+        "spam_signals TEXT",  # JSON list of the signals that fired
+        "spam_mark INTEGER",  # a person's: 1 spam, 0 not spam, NULL no mark
+        "human_label TEXT",  # a person's sentiment label
+        "explanation TEXT",  # JSON list of the domain layer's hits
+    ):
+        db.execute(f"ALTER TABLE mentions ADD COLUMN {column}")
+    # The new inbox index starts with the same `status` column, so the old one only costs
+    # writes now.
+    db.execute("DROP INDEX IF EXISTS mentions_status_label_created")
+    db.execute(
+        "CREATE INDEX mentions_inbox ON mentions"
+        " (status, coalesce(spam_mark, spam), coalesce(human_label, label), created_at)"
+    )
+    db.execute(
+        "CREATE INDEX mentions_questions ON mentions"
+        " (status, question, coalesce(spam_mark, spam), created_at)"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_mentions,
     create_source_state,
@@ -152,6 +183,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     add_threads_and_replies,
     add_source_health,
     add_canonical_url,
+    add_triage,
 ]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -15,6 +17,7 @@ from mentionwatch.models import (
     Mention,
     MentionStatus,
     Reply,
+    RescoreReport,
     ScanReport,
     ScoredMention,
     SearchResult,
@@ -30,8 +33,41 @@ from mentionwatch.text import canonical_url
 _MENTION_COLUMNS = """
     id, source, kind, native_id, url, author, title, text, created_at, fetched_at, matched_term,
     compound, label, snippet, status, answered_at, answered_by, status_changed_at, reach,
-    thread_ref, answered_url, marked_by, first_response_s, thread_checked_at, reopened_at
+    thread_ref, answered_url, marked_by, first_response_s, thread_checked_at, reopened_at,
+    vader_compound, question, spam, spam_signals, spam_mark, human_label, explanation
 """
+#: What the inbox reads: a person's marks win over the classifier. Written exactly as in the
+#: indexes of `migrations.add_triage`, so SQLite uses them.
+EFFECTIVE_SPAM = "coalesce(spam_mark, spam)"
+EFFECTIVE_LABEL = "coalesce(human_label, label)"
+
+
+def hits_json(hits: Sequence[tuple[str, str, float]]) -> str:
+    return json.dumps([{"kind": k, "what": w, "valence": v} for k, w, v in hits])
+
+
+def hits_from_json(value: str | None) -> tuple[tuple[str, str, float], ...]:
+    if not value:
+        return ()
+    return tuple((h["kind"], h["what"], float(h["valence"])) for h in json.loads(value))
+
+
+def signals_from_json(value: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(value)) if value else ()
+
+
+def _verdict_columns(verdict: Classification) -> tuple[object, ...]:
+    """compound, label, snippet, vader_compound, question, spam, spam_signals, explanation."""
+    return (
+        verdict.compound,
+        verdict.label.value,
+        verdict.snippet,
+        verdict.vader_compound,
+        int(verdict.question),
+        int(verdict.spam),
+        json.dumps(list(verdict.spam_signals)),
+        hits_json(verdict.hits),
+    )
 
 
 def _row_to_mention(row: sqlite3.Row) -> StoredMention:
@@ -61,6 +97,13 @@ def _row_to_mention(row: sqlite3.Row) -> StoredMention:
         first_response_s=row["first_response_s"],
         thread_checked_at=from_db_time(row["thread_checked_at"]),
         reopened_at=from_db_time(row["reopened_at"]),
+        vader_compound=row["vader_compound"],
+        question=bool(row["question"]),
+        spam=bool(row["spam"]),
+        spam_signals=signals_from_json(row["spam_signals"]),
+        spam_mark=None if row["spam_mark"] is None else bool(row["spam_mark"]),
+        human_label=SentimentLabel(row["human_label"]) if row["human_label"] else None,
+        explanation=hits_from_json(row["explanation"]),
     )
 
 
@@ -184,9 +227,10 @@ class Store:
             """
             INSERT OR IGNORE INTO mentions
                 (source, kind, native_id, url, author, title, text, created_at, fetched_at,
-                 matched_term, compound, label, snippet, status, reach, thread_ref,
-                 canonical_url)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 matched_term, status, reach, thread_ref, canonical_url,
+                 compound, label, snippet, vader_compound, question, spam, spam_signals,
+                 explanation)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 mention.source,
@@ -199,13 +243,11 @@ class Store:
                 created,
                 fetched,
                 mention.matched_term,
-                verdict.compound,
-                verdict.label.value,
-                verdict.snippet,
                 status.value,
                 mention.reach,
                 mention.thread_ref,
                 canonical_url(mention.url) if mention.url else None,
+                *_verdict_columns(verdict),
             ),
         )
         return cursor.rowcount == 1
@@ -213,13 +255,16 @@ class Store:
     def _update_mention(
         self, db: sqlite3.Connection, mention: Mention, verdict: Classification, fetched: str
     ) -> bool:
-        # Only the post's content and scores change on a re-scan; its status, and any manual
-        # mark on it, are the team's and are never touched here.
+        # Only the post's content and scores change on a re-scan; its status, and a person's
+        # marks on it (spam_mark, human_label, answered / ignored), are the team's and are
+        # never touched here.
         cursor = db.execute(
             """
             UPDATE mentions
                SET url = ?, author = ?, title = ?, text = ?, matched_term = ?,
-                   compound = ?, label = ?, snippet = ?, updated_at = ?, canonical_url = ?
+                   updated_at = ?, canonical_url = ?,
+                   compound = ?, label = ?, snippet = ?, vader_compound = ?, question = ?,
+                   spam = ?, spam_signals = ?, explanation = ?
              WHERE source = ? AND native_id = ?
                AND (url IS NOT ? OR author IS NOT ? OR title IS NOT ? OR text IS NOT ?)
             """,
@@ -229,11 +274,9 @@ class Store:
                 mention.title,
                 mention.text,
                 mention.matched_term,
-                verdict.compound,
-                verdict.label.value,
-                verdict.snippet,
                 fetched,
                 canonical_url(mention.url) if mention.url else None,
+                *_verdict_columns(verdict),
                 mention.source,
                 mention.native_id,
                 mention.url,
@@ -242,6 +285,15 @@ class Store:
                 mention.text,
             ),
         )
+        if cursor.rowcount == 0 and verdict.spam:
+            # A post seen again unchanged keeps its stored verdict, except that it can turn
+            # out to be spam: its copies from other accounts may have arrived in this poll.
+            # Spam is never withdrawn here; `rescore` re-judges everything.
+            db.execute(
+                "UPDATE mentions SET spam = 1, question = 0, spam_signals = ?"
+                " WHERE source = ? AND native_id = ? AND spam = 0",
+                (json.dumps(list(verdict.spam_signals)), mention.source, mention.native_id),
+            )
         # Reach (points, followers) moves on every poll: keep it current without counting
         # the post as updated.
         db.execute(
@@ -450,26 +502,59 @@ class Store:
         labels: Iterable[SentimentLabel] | None = None,
         sources: Sequence[str] = (),
         since: datetime | None = None,
+        spam: bool | None = None,
+        questions: bool = False,
     ) -> list[StoredMention]:
-        """Open mentions (not answered, ignored or the brand's own), oldest first."""
-        where = ["status = ?"]
-        params: list[object] = [MentionStatus.OPEN.value]
+        """Open mentions (not answered, ignored or the brand's own), oldest first.
+
+        `labels` filters on the effective label (a person's, else the classifier's); `spam`
+        on the effective spam verdict (None: either); `questions` keeps only questions."""
+        where, params = self._open_filter(sources, since, spam)
+        if questions:
+            where.append("question = 1")
         if labels is not None:
             chosen = [label.value for label in labels]
-            where.append(f"label IN ({', '.join('?' for _ in chosen)})")
+            where.append(f"{EFFECTIVE_LABEL} IN ({', '.join('?' for _ in chosen)})")
             params.extend(chosen)
-        if sources:
-            where.append(f"source IN ({', '.join('?' for _ in sources)})")
-            params.extend(sources)
-        if since is not None:
-            where.append("created_at >= ?")
-            params.append(to_db_time(since))
         rows = self.db.execute(
             f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE {' AND '.join(where)}"
             " ORDER BY created_at",
             params,
         ).fetchall()
         return [_row_to_mention(row) for row in rows]
+
+    def count_open_spam(self, *, sources: Sequence[str] = (), since: datetime | None = None) -> int:
+        """Open mentions kept out of the inbox as spam (the inbox caption counts them)."""
+        where, params = self._open_filter(sources, since, spam=True)
+        row = self.db.execute(
+            f"SELECT count(*) FROM mentions WHERE {' AND '.join(where)}", params
+        ).fetchone()
+        return int(row[0])
+
+    @staticmethod
+    def _open_filter(
+        sources: Sequence[str], since: datetime | None, spam: bool | None
+    ) -> tuple[list[str], list[object]]:
+        where = ["status = ?"]
+        params: list[object] = [MentionStatus.OPEN.value]
+        if spam is not None:
+            where.append(f"{EFFECTIVE_SPAM} = ?")
+            params.append(int(spam))
+        if sources:
+            where.append(f"source IN ({', '.join('?' for _ in sources)})")
+            params.extend(sources)
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(to_db_time(since))
+        return where, params
+
+    def human_labelled(self) -> list[tuple[int, str, str, SentimentLabel]]:
+        """Every mention a person labelled: (id, title, text, the person's label)."""
+        rows = self.db.execute(
+            "SELECT id, title, text, human_label FROM mentions"
+            " WHERE human_label IS NOT NULL ORDER BY id"
+        ).fetchall()
+        return [(row[0], row[1], row[2], SentimentLabel(row[3])) for row in rows]
 
     def answered_mentions(self, *, limit: int = 20) -> list[StoredMention]:
         """Answered mentions, most recently answered first."""
@@ -532,6 +617,83 @@ class Store:
                 )
         return self.mention(mention_id) if cursor.rowcount else None
 
+    def set_spam_mark(self, mention_id: int, spam: bool) -> StoredMention | None:
+        """A person's spam verdict: it wins over the classifier's, and no re-scan changes it."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE mentions SET spam_mark = ? WHERE id = ?", (int(spam), mention_id)
+            )
+        return self.mention(mention_id) if cursor.rowcount else None
+
+    def set_human_label(self, mention_id: int, label: SentimentLabel) -> StoredMention | None:
+        """A person's sentiment label: it wins over the classifier's and feeds `eval`."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE mentions SET human_label = ? WHERE id = ?", (label.value, mention_id)
+            )
+        return self.mention(mention_id) if cursor.rowcount else None
+
+    # --- re-classifying what is stored ----------------------------------------------------
+
+    def rescore(
+        self,
+        verdict_of: Callable[[str, str, tuple[str, ...]], Classification],
+        *,
+        batch_size: int = 1000,
+    ) -> RescoreReport:
+        """Re-classify every stored mention with `verdict_of(title, text, stored signals)`.
+
+        One transaction per batch (a scan waits at most one batch for the write lock); rows
+        are read, scored and written inside it, so a scan's fresher text is never overwritten
+        with a verdict on the old one. Only rows whose verdict changed are written, with one
+        `executemany` per batch. Status and a person's marks are never touched.
+        """
+        began = time.perf_counter()
+        seen = label_changes = spam_changes = question_changes = written = 0
+        last_id = 0
+        while True:
+            with self.transaction() as db:
+                rows = db.execute(
+                    """
+                    SELECT id, title, text, compound, label, snippet, vader_compound, question,
+                           spam, spam_signals, explanation
+                      FROM mentions WHERE id > ? ORDER BY id LIMIT ?
+                    """,
+                    (last_id, batch_size),
+                ).fetchall()
+                if not rows:
+                    break
+                changed = []
+                for row in rows:
+                    signals = signals_from_json(row[9])
+                    new = _verdict_columns(verdict_of(row[1], row[2], signals))
+                    old = (*tuple(row[3:9]), json.dumps(list(signals)), row[10])
+                    if new != old:
+                        changed.append((*new, row[0]))
+                        label_changes += new[1] != old[1]
+                        question_changes += new[4] != old[4]
+                        spam_changes += new[5] != old[5]
+                db.executemany(
+                    """
+                    UPDATE mentions
+                       SET compound = ?, label = ?, snippet = ?, vader_compound = ?,
+                           question = ?, spam = ?, spam_signals = ?, explanation = ?
+                     WHERE id = ?
+                    """,
+                    changed,
+                )
+            seen += len(rows)
+            written += len(changed)
+            last_id = rows[-1][0]
+        return RescoreReport(
+            mentions=seen,
+            changed=written,
+            label_changes=label_changes,
+            spam_changes=spam_changes,
+            question_changes=question_changes,
+            seconds=round(time.perf_counter() - began, 3),
+        )
+
     # --- thread checks --------------------------------------------------------------------
 
     def thread_candidates(self, sources: Sequence[str]) -> list[StoredMention]:
@@ -541,7 +703,8 @@ class Store:
         marks = ", ".join("?" for _ in sources)
         rows = self.db.execute(
             f"SELECT {_MENTION_COLUMNS} FROM mentions"
-            f" WHERE status = 'open' AND thread_ref IS NOT NULL AND source IN ({marks})",
+            f" WHERE status = 'open' AND {EFFECTIVE_SPAM} = 0 AND thread_ref IS NOT NULL"
+            f" AND source IN ({marks})",
             list(sources),
         ).fetchall()
         return [_row_to_mention(row) for row in rows]

@@ -8,11 +8,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TextIO
 
+from mentionwatch.classify.sentiment import Explanation
 from mentionwatch.config import format_duration
+from mentionwatch.evaluate import ClassScores, LabelEvaluation
 from mentionwatch.inbox import InboxEntry
 from mentionwatch.models import (
     Classification,
     Reply,
+    RescoreReport,
     ScanReport,
     SourceReport,
     StoredMention,
@@ -38,8 +41,17 @@ def mention_json(mention: StoredMention) -> dict[str, Any]:
         "created_at": iso(mention.created_at),
         "fetched_at": iso(mention.fetched_at),
         "matched_term": mention.matched_term,
-        "sentiment": {"compound": mention.compound, "label": mention.label.value},
+        "sentiment": {
+            "compound": mention.compound,
+            "label": mention.label.value,
+            "vader_compound": mention.vader_compound,
+        },
+        "human_label": mention.human_label.value if mention.human_label else None,
         "snippet": mention.snippet,
+        "question": mention.question,
+        "spam": mention.effective_spam,
+        "spam_mark": mention.spam_mark,
+        "spam_signals": list(mention.spam_signals),
         "status": mention.status.value,
         "status_changed_at": iso(mention.status_changed_at),
         "answered_at": iso(mention.answered_at),
@@ -73,11 +85,73 @@ def inbox_entry_json(entry: InboxEntry) -> dict[str, Any]:
     }
 
 
-def classification_json(text: str, verdict: Classification) -> dict[str, Any]:
+def hits_json(hits: Iterable[tuple[str, str, float]]) -> list[dict[str, Any]]:
+    return [{"kind": kind, "what": what, "valence": valence} for kind, what, valence in hits]
+
+
+def explanation_json(explanation: Explanation) -> dict[str, Any]:
+    """VADER's side of an explanation (the domain layer's hits are `explanation`)."""
+    return {
+        "vader_hits": [{"word": w, "valence": v} for w, v in explanation.vader_hits],
+        "deciding_sentence": explanation.deciding,
+        "sentences": [
+            {"sentence": s.sentence, "vader_compound": s.vader, "compound": s.compound}
+            for s in explanation.sentences
+        ],
+    }
+
+
+def classification_json(
+    text: str, verdict: Classification, explanation: Explanation | None = None
+) -> dict[str, Any]:
     return {
         "text": text,
-        "sentiment": {"compound": verdict.compound, "label": verdict.label.value},
+        "sentiment": {
+            "compound": verdict.compound,
+            "label": verdict.label.value,
+            "vader_compound": verdict.vader_compound,
+        },
+        "spam": verdict.spam,
+        "spam_signals": list(verdict.spam_signals),
+        "question": verdict.question,
+        "explanation": hits_json(verdict.hits),
         "snippet": verdict.snippet,
+        **(explanation_json(explanation) if explanation else {}),
+    }
+
+
+def label_scores_json(evaluation: LabelEvaluation) -> dict[str, Any]:
+    def scores(s: ClassScores) -> dict[str, Any]:
+        return {
+            "precision": s.precision,
+            "recall": s.recall,
+            "f1": s.f1,
+            "predicted": s.predicted,
+        }
+
+    return {
+        "labels": evaluation.labels,
+        "accuracy": {"mentionwatch": evaluation.accuracy, "vader": evaluation.vader_accuracy},
+        "classes": [
+            {
+                "label": ours.label,
+                "support": ours.support,
+                "mentionwatch": scores(ours),
+                "vader": scores(vader),
+            }
+            for ours, vader in zip(evaluation.ours, evaluation.vader, strict=True)
+        ],
+    }
+
+
+def rescore_json(report: RescoreReport) -> dict[str, Any]:
+    return {
+        "mentions": report.mentions,
+        "changed": report.changed,
+        "label_changes": report.label_changes,
+        "spam_changes": report.spam_changes,
+        "question_changes": report.question_changes,
+        "seconds": report.seconds,
     }
 
 
@@ -184,6 +258,10 @@ INBOX_CSV_FIELDS = [
     "label",
     "status",
     "url",
+    "question",
+    "spam",
+    "spam_signals",
+    "human_label",
 ]
 
 
@@ -208,6 +286,10 @@ def write_inbox_csv(entries: Iterable[InboxEntry], out: TextIO) -> None:
                 "label": m.label.value,
                 "status": m.status.value,
                 "url": _csv_safe(m.url),
+                "question": str(m.question).lower(),
+                "spam": str(m.effective_spam).lower(),
+                "spam_signals": _csv_safe("; ".join(m.spam_signals)),
+                "human_label": m.human_label.value if m.human_label else "",
             }
         )
 

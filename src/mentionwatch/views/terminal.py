@@ -17,12 +17,15 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from mentionwatch.classify.sentiment import Explanation
 from mentionwatch.config import format_duration
-from mentionwatch.inbox import InboxEntry
+from mentionwatch.evaluate import LabelEvaluation
+from mentionwatch.inbox import InboxEntry, InboxView
 from mentionwatch.models import (
     Classification,
     MentionStatus,
     Reply,
+    RescoreReport,
     ScanReport,
     SentimentLabel,
     SourceOutcome,
@@ -119,11 +122,15 @@ def _table(console: Console, title: str | None = None) -> Table:
     )
 
 
-def inbox_table(console: Console, entries: Sequence[InboxEntry], title: str) -> Table:
-    """The inbox. Piped, every row is one full line; on a terminal the columns fit its width."""
+def inbox_table(
+    console: Console, entries: Sequence[InboxEntry], title: str, *, signals: bool = False
+) -> Table:
+    """The inbox. Piped, every row is one full line; on a terminal the columns fit its width.
+    With `signals`, each row says why the post is spam instead of giving its link."""
     piped = not console.is_terminal
     # Below ~120 columns a link column would squeeze the snippet to nothing; `show ID` has it.
-    with_link = piped or console.width >= 120
+    # Spam is not answered: its signals take the link's place.
+    with_link = not signals and (piped or console.width >= 120)
     table = _table(console, title)
     table.add_column("id", justify="right", no_wrap=True, min_width=2)
     table.add_column("prio", justify="right", no_wrap=True, min_width=4)
@@ -135,6 +142,10 @@ def inbox_table(console: Console, entries: Sequence[InboxEntry], title: str) -> 
     else:
         table.add_column("snippet", ratio=1, min_width=24)
     table.add_column("score", justify="right", no_wrap=True, min_width=5)
+    if signals and piped:
+        # Bounded: a full row must still fit the 320 columns of piped output. On a terminal
+        # the signals go under the snippet instead.
+        table.add_column("spam signals", no_wrap=True, max_width=60, overflow="ellipsis")
     if with_link:
         link_width = None if piped else (40 if console.width >= 170 else 28)
         table.add_column("link", no_wrap=True, max_width=link_width)
@@ -143,15 +154,20 @@ def inbox_table(console: Console, entries: Sequence[InboxEntry], title: str) -> 
         waited = Text(age(entry.urgency.waited))
         if entry.urgency.breached:
             waited = Text(age(entry.urgency.waited) + "!", style="bold red")
+        snippet = untrusted(m.snippet or m.title, width=160)
+        if signals and not piped:
+            snippet.append("\n" + _signals_text(m), style="yellow")
         cells: list[RenderableType] = [
             str(m.id),
             f"{entry.urgency.priority:.0f}",
             waited,
             untrusted(m.source),
             untrusted(m.author or "-"),
-            untrusted(m.snippet or m.title, width=160),
-            Text(f"{m.compound:+.2f}", style=LABEL_STYLE[m.label]),
+            snippet,
+            Text(f"{m.compound:+.2f}", style=LABEL_STYLE[m.effective_label]),
         ]
+        if signals and piped:
+            cells.append(Text(_signals_text(m), style="yellow"))
         if with_link:
             cells.append(untrusted(m.url) if piped else short_link(m.url, link_width or 40))
         table.add_row(*cells)
@@ -199,35 +215,71 @@ def short_link(url: str, width: int = 40) -> Text:
     return Text(shown, style=Style(color="cyan", link=clean))
 
 
+def _signals_text(mention: StoredMention) -> str:
+    if mention.spam_mark is True:
+        return "marked spam by a person"
+    return "; ".join(mention.spam_signals) or "-"
+
+
+_VIEW_NOUN = {
+    InboxView.NEGATIVE: "unanswered negative mention",
+    InboxView.OPEN: "open mention",
+    InboxView.QUESTIONS: "open question",
+    InboxView.SPAM: "spam post",
+}
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 def print_inbox(
-    console: Console, entries: Sequence[InboxEntry], *, brand: str, every_open: bool, limit: int
+    console: Console,
+    entries: Sequence[InboxEntry],
+    *,
+    brand: str,
+    every_open: bool = False,
+    limit: int,
+    view: InboxView | None = None,
+    spam_hidden: int = 0,
 ) -> None:
-    """The inbox table (at most `limit` rows) and a caption that counts all of `entries`."""
-    what = "open mention" if every_open else "unanswered negative mention"
+    """The inbox table (at most `limit` rows) and a caption that counts all of `entries`, and
+    the spam posts the view leaves out."""
+    view = view or (InboxView.OPEN if every_open else InboxView.NEGATIVE)
+    what = _VIEW_NOUN[view]
+    hidden = f" {_plural(spam_hidden, 'spam post')} hidden: inbox --spam." if spam_hidden else ""
     if not entries:
-        console.print(Text(f"No {what}s. Nothing waits for an answer.", style="green"))
+        if view is InboxView.SPAM:
+            console.print(Text("No spam posts among the open mentions.", style="green"))
+        else:
+            console.print(Text(f"No {what}s. Nothing waits for an answer.{hidden}", style="green"))
         return
     shown = entries[:limit]
-    console.print(inbox_table(console, shown, f"{brand}: {what}s"))
+    title = f"{brand}: {what}s" + (" (kept out of the inbox)" if view is InboxView.SPAM else "")
+    console.print(inbox_table(console, shown, title, signals=view is InboxView.SPAM))
+    caption = _plural(len(entries), what)
     breached = sum(1 for e in entries if e.urgency.breached)
-    caption = f"{len(entries)} {what}{'s' if len(entries) != 1 else ''}"
-    if breached:
+    if breached and view is not InboxView.SPAM:
         caption += f", {breached} past SLA (age marked !)"
     caption += "."
     if len(entries) > len(shown):
         caption += f" Showing the first {len(shown)}; use --limit for more."
-    console.print(Text(caption, style="bold"))
+    if view is InboxView.SPAM:
+        caption += " Not spam? mentionwatch notspam ID puts it back."
+    console.print(Text(caption + hidden, style="bold"))
 
 
 def mention_detail(
     mention: StoredMention,
-    sentences: Sequence[tuple[str, float]],
+    explanation: Explanation,
     priority: float | None,
     breached: bool,
     now: datetime,
     replies: Sequence[tuple[Reply, bool]] = (),
+    hits: Sequence[tuple[str, str, float]] = (),
 ) -> RenderableType:
-    """`show ID`: the post in full, its scores, why it scored so, and its status."""
+    """`show ID`: the post in full, its scores, why it scored so, and its status. `hits` are
+    the domain layer's hits behind the stored score."""
     meta = Table.grid(padding=(0, 2))
     meta.add_column(style="bold", no_wrap=True)
     meta.add_column()
@@ -241,10 +293,9 @@ def mention_detail(
     if mention.reach is not None:
         meta.add_row("reach", str(mention.reach))
     meta.add_row("matched", untrusted(mention.matched_term or "-"))
-    meta.add_row(
-        "sentiment",
-        Text(f"{mention.label.value} ({mention.compound:+.3f})", style=LABEL_STYLE[mention.label]),
-    )
+    meta.add_row("sentiment", _sentiment_line(mention))
+    meta.add_row("question", "yes: it asks something" if mention.question else "no")
+    meta.add_row("spam", _spam_line(mention))
     if priority is not None:
         meta.add_row(
             "priority",
@@ -262,18 +313,81 @@ def mention_detail(
         parts.append(Text(safe(mention.title, single_line=True), style="bold"))
     parts.append(Text(safe(mention.text)))
     parts.append(Text(""))
-    parts.append(
-        Text("Why it scored so (VADER compound per sentence, most negative first):", style="bold")
-    )
-    explained = Table.grid(padding=(0, 2))
-    explained.add_column(justify="right", no_wrap=True)
-    explained.add_column()
-    for sentence, score in sorted(sentences, key=lambda pair: pair[1])[:8]:
-        style = "red" if score <= -0.05 else "green" if score >= 0.05 else "dim"
-        explained.add_row(Text(f"{score:+.3f}", style=style), untrusted(sentence, width=200))
-    parts.append(explained)
+    parts.append(Text("Why it scored so:", style="bold"))
+    parts.append(explanation_grid(explanation, hits, mention.spam_signals))
     parts.extend(_thread_section(mention, replies, now))
     return Group(*parts)
+
+
+def _sentiment_line(mention: StoredMention) -> Text:
+    line = Text(
+        f"{mention.label.value} ({mention.compound:+.3f})", style=LABEL_STYLE[mention.label]
+    )
+    if mention.vader_compound is not None:
+        line.append(f"; VADER alone {mention.vader_compound:+.3f}", style="dim")
+    if mention.human_label is not None:
+        line.append("; labelled ")
+        line.append(mention.human_label.value, style=LABEL_STYLE[mention.human_label])
+        line.append(" by a person (this label counts)")
+    return line
+
+
+def _spam_line(mention: StoredMention) -> Text:
+    if mention.spam_mark is not None:
+        verdict = "spam" if mention.spam_mark else "not spam"
+        line = Text(f"{'yes' if mention.spam_mark else 'no'}: marked {verdict} by a person")
+        line.append(f" (the classifier said {'spam' if mention.spam else 'not spam'})")
+        return line
+    if mention.spam:
+        return Text("yes: kept out of the inbox (mentionwatch notspam ID)", style="yellow")
+    return Text("no")
+
+
+def explanation_grid(
+    explanation: Explanation,
+    hits: Sequence[tuple[str, str, float]],
+    spam_signals: Sequence[str] = (),
+) -> Table:
+    """VADER's lexicon hits, the domain layer's hits, the deciding sentence, the sentences'
+    scores and the spam signals: everything that moved the verdict."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    vader = Text()
+    for number, (word, valence) in enumerate(explanation.vader_hits):
+        if number:
+            vader.append(", ")
+        vader.append_text(untrusted(word))
+        vader.append(f" {valence:+.1f}", style="red" if valence < 0 else "green")
+    grid.add_row("VADER's lexicon", vader if explanation.vader_hits else Text("no word it knows"))
+    domain = Text()
+    for number, (kind, what, valence) in enumerate(hits):
+        if number:
+            domain.append("\n")
+        domain.append(f"{kind}: ", style="dim")
+        domain.append_text(untrusted(what))
+        domain.append(f" {valence:+.1f}", style="red" if valence < 0 else "green")
+    grid.add_row("domain layer", domain if hits else Text("no rule fired"))
+    grid.add_row("deciding sentence", untrusted(explanation.deciding, width=200))
+    scores = Table.grid(padding=(0, 2))
+    scores.add_column(justify="right", no_wrap=True)
+    scores.add_column(justify="right", no_wrap=True)
+    scores.add_column()
+    for sentence in sorted(explanation.sentences, key=lambda s: s.compound)[:8]:
+        scores.add_row(
+            Text(f"{sentence.vader:+.3f}", style="dim"),
+            Text(f"{sentence.compound:+.3f}", style=_score_style(sentence.compound)),
+            untrusted(sentence.sentence, width=160),
+        )
+    grid.add_row("per sentence", Text("VADER, with the domain layer; most negative first"))
+    grid.add_row("", scores)
+    if spam_signals:
+        grid.add_row("spam signals", untrusted("; ".join(spam_signals), style="yellow"))
+    return grid
+
+
+def _score_style(score: float) -> str:
+    return "red" if score <= -0.05 else "green" if score >= 0.05 else "dim"
 
 
 def _status_line(mention: StoredMention) -> Text:
@@ -334,8 +448,63 @@ def classification_line(text: str, verdict: Classification) -> Text:
     line = Text()
     line.append(f"{verdict.label.value:<8}", style=LABEL_STYLE[verdict.label])
     line.append(f" {verdict.compound:+.3f}  ")
+    if verdict.spam:
+        line.append("[spam] ", style="yellow")
+    if verdict.question:
+        line.append("[question] ", style="cyan")
     line.append_text(untrusted(text, width=120))
     return line
+
+
+def classification_explained(
+    text: str, verdict: Classification, explanation: Explanation
+) -> RenderableType:
+    """`classify --explain`: the verdict, then everything that moved it."""
+    return Group(
+        classification_line(text, verdict),
+        explanation_grid(explanation, verdict.hits, verdict.spam_signals),
+        Text(""),
+    )
+
+
+def eval_table(console: Console, evaluation: LabelEvaluation) -> Table:
+    """Per class: the current classifier and bare VADER against the human labels."""
+    table = _table(console, f"The classifier against {_plural(evaluation.labels, 'human label')}")
+    for column, justify in [
+        ("class", "left"),
+        ("labels", "right"),
+        ("precision", "right"),
+        ("recall", "right"),
+        ("F1", "right"),
+        ("VADER precision", "right"),
+        ("VADER recall", "right"),
+        ("VADER F1", "right"),
+    ]:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for ours, vader in zip(evaluation.ours, evaluation.vader, strict=True):
+        table.add_row(
+            ours.label,
+            str(ours.support),
+            f"{ours.precision:.3f}",
+            f"{ours.recall:.3f}",
+            f"{ours.f1:.3f}",
+            f"{vader.precision:.3f}",
+            f"{vader.recall:.3f}",
+            f"{vader.f1:.3f}",
+        )
+    return table
+
+
+def rescore_summary(report: RescoreReport) -> Text:
+    rate = report.mentions / report.seconds if report.seconds else 0.0
+    return Text(
+        f"Rescored {_plural(report.mentions, 'mention')} in {report.seconds:.1f}s"
+        f" ({rate:,.0f}/s): {report.label_changes} changed label,"
+        f" {report.spam_changes} changed spam verdict,"
+        f" {report.question_changes} changed question flag."
+        " Status, answers and a person's marks are untouched.",
+        style="bold",
+    )
 
 
 def scan_table(console: Console, report: ScanReport) -> Table:
