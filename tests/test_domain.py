@@ -196,3 +196,23 @@ def test_skipping_vader_when_no_lexicon_word_occurs_changes_nothing() -> None:
     for text in texts:
         for piece in [text, *split_sentences(text)]:
             assert _score(piece, layer)[0] == vader_compound(piece), piece
+
+
+def test_the_vader_fast_path_is_exactly_polarity_scores() -> None:
+    import json
+    from pathlib import Path
+
+    from mentionwatch.classify.sentiment import analyzer
+    from mentionwatch.text import split_sentences
+
+    data = Path(__file__).parent / "data"
+    texts = [
+        json.loads(line)["text"]
+        for name in ("triage_dev.jsonl", "triage_heldout.jsonl")
+        for line in (data / name).read_text(encoding="utf-8").splitlines()
+    ]
+    texts += ["  spaced out  ", "kind of bad", "NOT good!!!", "good, but awful", ":) fine", ""]
+    for text in texts:
+        for piece in [text, *split_sentences(text)]:
+            expected = analyzer().polarity_scores(piece)["compound"]
+            assert vader_compound(piece) == expected, piece
