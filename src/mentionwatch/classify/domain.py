@@ -72,6 +72,11 @@ class Rule:
     #: Further word groups that must each occur too (a rule about waiting needs a waiting
     #: word *and* a duration): cheap set checks that spare most regular expression searches.
     also: tuple[frozenset[str], ...] = ()
+    #: When this also matches, the rule does not fire ("doesn't feel like a rip-off").
+    unless: re.Pattern[str] | None = None
+    #: A plain question: VADER's reading of its words ("accidental damage", "cancel") is
+    #: damped when nothing in the post complains.
+    dampen: bool = False
     #: The pattern lost its leading `\b` (which stops `re` from jumping to a literal prefix
     #: and makes a search up to ten times slower); `search` checks the boundary instead.
     boundary: bool = False
@@ -135,6 +140,8 @@ class DomainResult:
     valence: float = 0.0
     sarcasm: bool = False
     hits: tuple[Hit, ...] = ()
+    #: The text is a plain question: VADER's negative reading of it is damped.
+    dampen: bool = False
 
 
 _NOTHING = DomainResult()
@@ -155,10 +162,15 @@ def normalize(raw: float) -> float:
 def combine(vader_compound: float, domain: DomainResult) -> float:
     """The post's compound: VADER's raw sum with the domain layer's valence added.
 
-    Sarcasm turns VADER's positive part negative. A strong complaint (worth `STRONG` or more)
+    A plain question's negative VADER reading is damped when nothing in it complains
+    ("does your insurance cover accidental damage?"). Sarcasm turns VADER's positive part
+    negative. A strong complaint (worth `STRONG` or more)
     makes VADER's praise suspect: it is dropped rather than allowed to cancel the complaint out
     ("Been on hold for 45 minutes. Thanks a lot"). Strong praise the domain layer recognises
     likewise drops VADER's negative reading of it ("never misses")."""
+    if domain.dampen and domain.valence >= 0 and vader_compound < 0:
+        # "does your insurance cover accidental damage?" asks; it does not complain.
+        return round(normalize(to_raw(vader_compound) * 0.25 + domain.valence), 4)
     if not domain.hits:
         return vader_compound
     raw = to_raw(vader_compound)
@@ -198,6 +210,7 @@ class DomainLayer:
             return _NOTHING
         hits = [Hit("word", word, self.words[word]) for word in found_words]
         sarcasm = False
+        dampen = False
         rules = (
             self.rules_by_trigger[next(iter(triggered))]
             if len(triggered) == 1
@@ -207,6 +220,11 @@ class DomainLayer:
             if rule.also and not all(not tokens.isdisjoint(group) for group in rule.also):
                 continue
             found = rule.search(lower)
+            if found and rule.unless is not None and rule.unless.search(lower):
+                found = None
+            if found and rule.dampen:
+                dampen = True
+                continue
             if found:
                 kind = "sarcasm" if rule.sarcasm else "rule"
                 hits.append(Hit(kind, f"{rule.name}: {found.group(0)!r}", rule.valence))
@@ -222,12 +240,12 @@ class DomainLayer:
                 sarcasm = True
                 hits.append(Hit("sarcasm", "🙃 beside a complaint", -0.5))
         if not hits:
-            return _NOTHING
+            return DomainResult(dampen=True) if dampen else _NOTHING
         # Repeats add up, with diminishing returns: three 😡 are angrier than one, not triple.
         total = sum(h.valence for h in hits)
         if len(hits) > 3:
             total *= (3 / len(hits)) ** 0.5
-        return DomainResult(round(total, 3), sarcasm, tuple(hits))
+        return DomainResult(round(total, 3), sarcasm, tuple(hits), dampen)
 
 
 def _compile_rules(rules: Iterable[Mapping[str, Any]], source: str) -> list[Rule]:
@@ -249,6 +267,8 @@ def _compile_rules(rules: Iterable[Mapping[str, Any]], source: str) -> list[Rule
                     frozenset(str(word).lower() for word in group) for group in spec.get("also", [])
                 ),
                 boundary=boundary,
+                unless=re.compile(str(spec["unless"])) if spec.get("unless") else None,
+                dampen=bool(spec.get("dampen", False)),
             )
         )
     return compiled
