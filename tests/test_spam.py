@@ -123,6 +123,71 @@ CASES: list[tuple[str, str, str]] = [
         "@IronpeakGames why are you selling skins for £25 in a £70 game",
     ),
     (
+        "phishing lure",
+        "Vaultly customers, your card has been temporarily blocked. Unblock here now: "
+        "vaultly-secure-login.info",
+        "@Vaultly my card has been blocked three times this month for no reason, sort it out",
+    ),
+    (
+        "demands action on a link",
+        "Parcelfly: pay the £1.99 redelivery fee here to release your parcel: "
+        "parcelfly-redelivery.top",
+        "@Parcelfly the app says pay a redelivery fee but you never even tried to deliver",
+    ),
+    (
+        "asks for personal details",
+        "Pennyfold refund department: you are eligible for a refund. Reply with your full name, "
+        "date of birth and sort code",
+        "@Pennyfold why does the app ask for my date of birth every single time I log in?",
+    ),
+    (
+        "investment scam",
+        "Invest £250 and get £2,500 back in 7 days with the Vaultly trading programme 📈",
+        "@Vaultly does the savings account pay interest monthly or yearly?",
+    ),
+    (
+        "loan bait",
+        "Struggling with your bills? Our payday loan has instant approval! Apply now",
+        "@Ledgerly my loan application has been pending for 2 weeks, any update?",
+    ),
+    (
+        "cheats and unlocks",
+        "Best Shardfall cheats: aimbot, wallhack, HWID spoofer, link in bio",
+        "@Shardfall half my lobby is using an aimbot, do you even have anti-cheat?",
+    ),
+    (
+        "fake engagement for sale",
+        "Get 10k Pixora followers instantly 💯 cheap prices DM",
+        "Pixora removed my followers count from the profile page after the update, why?",
+    ),
+    (
+        "sells in DMs",
+        "Cheap Railora tickets 50% off any journey, payment by bank transfer only. Inbox me",
+        "@Railora I sent you a DM about my refund a week ago and no reply",
+    ),
+    (
+        "goods or accounts for sale",
+        "Brightaisle gift cards for sale, bulk discount, cheapest on the market, DM for prices",
+        "@Brightaisle the best prices in town but the self-checkouts never work",
+    ),
+    (
+        "risky payment terms",
+        "Covera car insurance 80% cheaper through my agency, 100% legit, bank transfer only",
+        "@Covera can I pay my premium by bank transfer instead of direct debit?",
+    ),
+    (
+        "stranger offers help",
+        "Hello dear, I saw your complaint about Nexalink. I am a recovery agent, I can get all "
+        "your money back, just send my fee",
+        "@Nexalink I saw your post about the outage, any idea when it'll be fixed?",
+    ),
+    (
+        "giveaway mechanics",
+        "Hollins & Fry are giving away 1000 free hampers! Fill in this short survey and "
+        "retweet to enter",
+        "@HollinsFry I did your short survey after my shop and the discount code never arrived",
+    ),
+    (
         "bargain bait",
         "Threadhaus replica hoodies 90% off, wholesale prices: threadhaus-outlet.shop",
         "@BrightBasket 70% off your own brand bread and it's mouldy",
@@ -216,8 +281,7 @@ def test_customer_post_with_similar_words_is_not_spam(
         "Brightvault support told me to send my account number and PIN by email?? is that normal",
         "Where do I enter your verification code @Ledgerly? the screen is blank",
         "Paid at the counter with your pin pad and got charged twice @Bellabite",
-        "Fibrewave says to include your account number in the reference but the form won't "
-        "take it",
+        "Fibrewave says to include your account number in the reference but the form won't take it",
         "@Fundara made £300 last week on Shopvana and you've held the payout for 10 days",
         "Fibrewave prices went to the moon 🚀🚀 and the speed went to the floor",
         "My phone screen cracked in the Hexpost box, free replacement refused",
@@ -328,8 +392,11 @@ def test_dev_set_precision_and_recall() -> None:
     rows = _dev_rows()
     flagged = [(bool(row["spam"]), spam_verdict(str(row["text"])).spam) for row in rows]
     true_pos = sum(1 for truth, guess in flagged if truth and guess)
-    false_pos = [str(row["text"]) for row, (truth, guess) in zip(rows, flagged, strict=True)
-                 if guess and not truth]
+    false_pos = [
+        str(row["text"])
+        for row, (truth, guess) in zip(rows, flagged, strict=True)
+        if guess and not truth
+    ]
     spam_posts = sum(1 for truth, _ in flagged if truth)
     assert spam_posts >= 20
     assert not false_pos, false_pos  # precision 1.0: no customer post hidden as spam

@@ -174,8 +174,12 @@ def _asks_for_credentials(post: _Post) -> bool:
     low = post.low
     for match in _CREDENTIAL_ASK.finditer(low):
         at = match.start()
-        start = max(low.rfind(".", 0, at), low.rfind("!", 0, at), low.rfind("?", 0, at),
-                    low.rfind("\n", 0, at))
+        start = max(
+            low.rfind(".", 0, at),
+            low.rfind("!", 0, at),
+            low.rfind("?", 0, at),
+            low.rfind("\n", 0, at),
+        )
         if not _CREDENTIAL_GUARD.search(low, start + 1, at):
             return True  # the sentence so far neither warns nor reports
     return False
@@ -192,239 +196,583 @@ _MONEY = "$£€"
 
 SIGNALS: tuple[Signal, ...] = (
     # "I made $10,000 a week", "earn £500 daily": money per period, whoever says it.
-    Signal("earnings claim", 1.0, (
-        _re("earn earns earned earning make makes making made",
-            rf"\b(?:earn|earns|earned|earning|make|makes|making|made)\s+"
-            rf"(?:up to |over |at least |about |around |an? extra )?{_AMOUNT}\s*{_PERIOD}",
-            chars=_MONEY),
-    )),
+    Signal(
+        "earnings claim",
+        1.0,
+        (
+            _re(
+                "earn earns earned earning make makes making made",
+                rf"\b(?:earn|earns|earned|earning|make|makes|making|made)\s+"
+                rf"(?:up to |over |at least |about |around |an? extra )?{_AMOUNT}\s*{_PERIOD}",
+                chars=_MONEY,
+            ),
+        ),
+    ),
     # The same with no subject, as an offer: "Earn $500/day", "you can make £300 a week".
-    Signal("earn-money offer", 1.0, (
-        _re("earn make",
-            rf"(?:^|[.!?:;\n]|[^\w\s,'’\"‘“])\s*(?:earn|make)\s+(?:up to |over |at least )?"
-            rf"{_AMOUNT}\s*{_PERIOD}",
-            chars=_MONEY),
-        _re("earn make",
-            rf"\b(?:you|anyone|everyone)\s+(?:can|could|will|'ll)\s+(?:easily\s+)?(?:earn|make)"
-            rf"\s+(?:up to |over )?{_AMOUNT}",
-            chars=_MONEY),
-    )),
-    Signal("get-rich pitch", 1.0, (
-        _re("ask", r"\bask me how\b"),
-        _re("trick", r"\bthis one (?:simple |weird |easy )?trick\b"),
-        _re("experience", r"\bno experience\b"),
-        _re("home", r"\b(?:work|working) from home\b|\bfrom (?:the comfort of )?your home\b"),
-        _re("phone couch sofa", r"\bfrom (?:the comfort of )?your (?:phone|couch|sofa)\b"),
-        _re("passive freedom hustle rich",
-            r"\bpassive income\b|\bfinancial freedom\b|\bside hustle\b|\bget rich\b"),
-        _re("double guaranteed",
-            r"\bdouble your (?:money|income)\b|\bguaranteed (?:returns?|profits?|income)\b"),
-        _re("forex binary signals", r"\bforex\b|\bbinary options\b|\b(?:trading|my) signals\b"),
-        _re("hiring", r"\bhiring now\b"),
-        _re("money cash", r"\b(?:make|making|earn|earning) (?:money|cash) (?:online|fast|from)\b"
-                          r"|\b(?:easy|quick|fast|extra) (?:money|cash)\b"),
-        _re("credit", r"\bno credit checks?\b"),
-        # "DM me 'START'", "comment "MONEY"": a keyword that starts a bot conversation.
-        _re("dm text inbox comment message",
-            r"\bdm me to (?:start|join|learn|earn)\b"
-            r"|\b(?:dm|text|inbox|comment|message)(?: me| us)? ['\"‘“]\w+['\"’”]"),
-    )),
-    Signal("giveaway or prize", 1.5, (
-        _re("iphone ipad macbook laptop ps5 playstation xbox gift giftcard giftcards voucher "
-            "vouchers prize prizes reward rewards giveaway airpods tesla cash flight flights "
-            "tickets trip holiday vacation console",
-            r"\b(?:free|win|won|get|grab)\s+(?:a |an |your |the |my |one |1 )?(?:brand[- ]new )?"
-            r"(?:[\w$£€,.]+\s+){0,4}?(?:iphone|ipad|macbook|laptop|ps5|playstation|xbox|"
-            r"gift ?cards?|vouchers?|prizes?|rewards?|giveaway|airpods|tesla|cash|flights?|"
-            r"tickets|trip|holiday|vacation|console)\b",
-            and_words="free win won get grab"),
-        _re("giveaway giveaways give", r"\bgive ?aways?\b"),
-        _re("giving", r"\bgiving away\b|\b(?:is|are|we're|we are|i'm|i am) giving\s+"
-                      r"(?:away\s+)?(?:[$£€]\s?\d|\d|free)"),
-        _re("life", r"\bfree\b[^.!?\n]{0,40}\bfor life\b"),
-        _re("selected chosen won",
-            r"\byou(?:'ve| have)? (?:been (?:selected|chosen)|won)\b"
-            r"|\bselected (?:winners?|customers?|users?)\b"),
-        _re("congratulations lucky",
-            r"\bcongratulations,? you\b|\blucky (?:winners?|customers?)\b"),
-        _re("claim", r"\bclaim your (?:\w+ ){0,2}(?:prize|reward|gift|bonus|package|voucher|refund|"
-                     r"compensation|payout|cashback)"),
-    )),
+    Signal(
+        "earn-money offer",
+        1.0,
+        (
+            _re(
+                "earn make",
+                rf"(?:^|[.!?:;\n]|[^\w\s,'’\"‘“])\s*(?:earn|make)\s+(?:up to |over |at least )?"
+                rf"{_AMOUNT}\s*{_PERIOD}",
+                chars=_MONEY,
+            ),
+            _re(
+                "earn make",
+                rf"\b(?:you|anyone|everyone)\s+(?:can|could|will|'ll)\s+(?:easily\s+)?(?:earn|make)"
+                rf"\s+(?:up to |over )?{_AMOUNT}",
+                chars=_MONEY,
+            ),
+        ),
+    ),
+    Signal(
+        "get-rich pitch",
+        1.0,
+        (
+            _re("ask", r"\bask me how\b"),
+            _re("trick", r"\bthis one (?:simple |weird |easy )?trick\b"),
+            _re("experience", r"\bno experience\b"),
+            _re("home", r"\b(?:work|working) from home\b|\bfrom (?:the comfort of )?your home\b"),
+            _re("phone couch sofa", r"\bfrom (?:the comfort of )?your (?:phone|couch|sofa)\b"),
+            _re(
+                "passive freedom hustle rich",
+                r"\bpassive income\b|\bfinancial freedom\b|\bside hustle\b|\bget rich\b",
+            ),
+            _re(
+                "double guaranteed",
+                r"\bdouble your (?:money|income)\b|\bguaranteed (?:returns?|profits?|income)\b",
+            ),
+            _re("forex binary signals", r"\bforex\b|\bbinary options\b|\b(?:trading|my) signals\b"),
+            _re("hiring", r"\bhiring now\b"),
+            _re(
+                "money cash",
+                r"\b(?:make|making|earn|earning) (?:money|cash) (?:online|fast|from)\b"
+                r"|\b(?:easy|quick|fast|extra) (?:money|cash)\b",
+            ),
+            _re("credit", r"\bno credit checks?\b"),
+            # "DM me 'START'", "comment "MONEY"": a keyword that starts a bot conversation.
+            _re(
+                "dm text inbox comment message",
+                r"\bdm me to (?:start|join|learn|earn)\b"
+                r"|\b(?:dm|text|inbox|comment|message)(?: me| us)? ['\"‘“]\w+['\"’”]",
+            ),
+        ),
+    ),
+    Signal(
+        "giveaway or prize",
+        1.5,
+        (
+            _re(
+                "iphone ipad macbook laptop ps5 playstation xbox gift giftcard giftcards voucher "
+                "vouchers prize prizes reward rewards giveaway airpods tesla cash flight flights "
+                "tickets trip holiday vacation console",
+                r"\b(?:free|win|won|get|grab)\s+(?:a |an |your |the |my |one |1 )?(?:brand[- ]new )?"
+                r"(?:[\w$£€,.]+\s+){0,4}?(?:iphone|ipad|macbook|laptop|ps5|playstation|xbox|"
+                r"gift ?cards?|vouchers?|prizes?|rewards?|giveaway|airpods|tesla|cash|flights?|"
+                r"tickets|trip|holiday|vacation|console)\b",
+                and_words="free win won get grab",
+            ),
+            _re("giveaway giveaways give", r"\bgive ?aways?\b"),
+            _re(
+                "giving",
+                r"\bgiving away\b|\b(?:is|are|we're|we are|i'm|i am) giving\s+"
+                r"(?:away\s+)?(?:[$£€]\s?\d|\d|free)",
+            ),
+            _re("life", r"\bfree\b[^.!?\n]{0,40}\bfor life\b"),
+            _re(
+                "selected chosen won",
+                r"\byou(?:'ve| have)? (?:been (?:selected|chosen)|won)\b"
+                r"|\bselected (?:winners?|customers?|users?)\b",
+            ),
+            _re(
+                "congratulations lucky",
+                r"\bcongratulations,? you\b|\blucky (?:winners?|customers?)\b",
+            ),
+            _re(
+                "claim",
+                r"\bclaim your (?:\w+ ){0,2}(?:prize|reward|gift|bonus|package|voucher|refund|"
+                r"compensation|payout|cashback)",
+            ),
+        ),
+    ),
     # A call to act: on its own the stuff of ordinary adverts, it only adds up.
-    Signal("call to act now", 1.0, (
-        _re("click", r"\bclick (?:the |this |my |on the )?(?:link|here|below)\b"),
-        _re("link", r"\blink in (?:my |the )?bio\b|\b(?:tap|visit|open) (?:the |this )?link\b"),
-        _re("claim", r"\bclaim (?:it|now|here|yours|your|before|today|fast)\b"),
-        _re("people customers users followers members subscribers",
-            r"\bfirst \d[\d,]*\s+(?:people|customers|users|followers|members|subscribers)\b",
-            and_words="first"),
-        _re("midnight gone late ends runs",
-            r"\bbefore (?:midnight|it'?s (?:gone|too late)|the offer ends|time runs out)\b",
-            and_words="before"),
-        _re("share",
-            r"\bshare (?:this |it )?(?:with|to) (?:\d+|ten|five|all your|your) friends\b"
-            r"|\bshare (?:&|and) (?:click|claim|follow|win)\b"),
-        _re("follow share retweet rt",
-            r"\b(?:like|follow),? (?:share|follow|retweet|rt)\b|\bfollow,? like\b"),
-        _re("limited act hurry spots slots",
-            r"\blimited (?:time|spots|offer|slots)\b|\bact (?:now|fast)\b|\bhurry\b"
-            r"|\bonly \d+ (?:spots|slots)\b"),
-        _re("dm", r"\bjust dm me\b|\bdm me (?:now|for|to|today)\b"),
-        # A finger pointing at a link.
-        Rule(frozenset(), _search(rf"(?:👉|⬇️|⬇|👇|→)\s*(?:https?://|www\.|{_BARE_HOST})"),
-             on_link=True),
-    )),
+    Signal(
+        "call to act now",
+        1.0,
+        (
+            _re("click", r"\bclick (?:the |this |my |on the )?(?:link|here|below)\b"),
+            _re("link", r"\blink in (?:my |the )?bio\b|\b(?:tap|visit|open) (?:the |this )?link\b"),
+            _re("claim", r"\bclaim (?:it|now|here|yours|your|before|today|fast)\b"),
+            _re(
+                "people customers users followers members subscribers",
+                r"\bfirst \d[\d,]*\s+(?:people|customers|users|followers|members|subscribers)\b",
+                and_words="first",
+            ),
+            _re(
+                "midnight gone late ends runs",
+                r"\bbefore (?:midnight|it'?s (?:gone|too late)|the offer ends|time runs out)\b",
+                and_words="before",
+            ),
+            _re(
+                "share",
+                r"\bshare (?:this |it )?(?:with|to) (?:\d+|ten|five|all your|your) friends\b"
+                r"|\bshare (?:&|and) (?:click|claim|follow|win)\b",
+            ),
+            _re(
+                "follow share retweet rt",
+                r"\b(?:like|follow),? (?:share|follow|retweet|rt)\b|\bfollow,? like\b",
+            ),
+            _re(
+                "limited act hurry spots slots",
+                r"\blimited (?:time|spots|offer|slots)\b|\bact (?:now|fast)\b|\bhurry\b"
+                r"|\bonly \d+ (?:spots|slots)\b",
+            ),
+            _re("dm", r"\bjust dm me\b|\bdm me (?:now|for|to|today)\b"),
+            # A finger pointing at a link.
+            Rule(
+                frozenset(),
+                _search(rf"(?:👉|⬇️|⬇|👇|→)\s*(?:https?://|www\.|{_BARE_HOST})"),
+                on_link=True,
+            ),
+        ),
+    ),
     # "verify your account here": how phishing asks; a customer says "verify *my* account".
-    Signal("verification bait", 1.0, (
-        _re("verify verification",
-            r"\bverif(?:y|ication of)\s+(?:your|their|ur)\s+(?:\w+\s+)?(?:account|details|"
-            r"identity|wallet|info|booking|payment|card|order|parcel|delivery|address)\b"
-            r"[^.!?\n]{0,20}(?:here|now|below|link|:|👉|→|\bat\b|\bvia\b)"),
-    )),
-    Signal("self-promotion", 2.0, (
-        _re("channel stream onlyfans tiktok youtube twitch",
-            r"\b(?:check out|subscribe to|follow|visit|watch) my (?:new )?(?:channel|stream|"
-            r"onlyfans|tiktok|youtube|twitch)\b",
-            and_words="check subscribe follow visit watch"),
-        _re("sub sub4sub subforsub follow follow4follow followforfollow f4f l4l s4s",
-            r"\bsub ?(?:4|for) ?sub\b|\bfollow ?(?:4|for) ?follow\b|\bf4f\b|\bl4l\b|\bs4s\b"),
-    )),
-    Signal("crypto pump", 2.0, (
-        _re("presale pre", r"\bpre-?sale\b"),
-        _re("gem guaranteed potential coin token",
-            r"\b\d{2,4}x\s+(?:gem|guaranteed|potential|coin|token)\b"
-            r"|\b(?:gem|token|coin)\b[^.!?\n]{0,30}\b\d{2,4}x\b"),
-        _re("moon moons pump pumps explodes",
-            r"\bbuy (?:now )?before (?:it|the price) (?:moons?|pumps?|explodes)\b"),
-        _re("bitcoin shiba doge pepe", r"\bnext (?:bitcoin|shiba|doge|pepe)\b"),
-        # "$VLTX ... moons": a ticker next to pump words.
-        _re("moon moons mooning pump gem presale",
-            r"(?:^|\s|\()\$[a-z]{2,6}\b[^.!?\n]{0,60}\b(?:moons?|mooning|pump|presale|gem)\b",
-            chars="$"),
-        _re("airdrop",
-            r"\bairdrop\b[^.!?\n]{0,40}\b(?:claim|token|wallet)\b|\bclaim\b[^.!?\n]{0,30}"
-            r"\bairdrop\b"),
-    )),
+    Signal(
+        "verification bait",
+        1.0,
+        (
+            _re(
+                "verify verification",
+                r"\bverif(?:y|ication of)\s+(?:your|their|ur)\s+(?:\w+\s+)?(?:account|details|"
+                r"identity|wallet|info|booking|payment|card|order|parcel|delivery|address)\b"
+                r"[^.!?\n]{0,20}(?:here|now|below|link|:|👉|→|\bat\b|\bvia\b)",
+            ),
+        ),
+    ),
+    Signal(
+        "self-promotion",
+        2.0,
+        (
+            _re(
+                "channel stream onlyfans tiktok youtube twitch",
+                r"\b(?:check out|subscribe to|follow|visit|watch) my (?:new )?(?:channel|stream|"
+                r"onlyfans|tiktok|youtube|twitch)\b",
+                and_words="check subscribe follow visit watch",
+            ),
+            _re(
+                "sub sub4sub subforsub follow follow4follow followforfollow f4f l4l s4s",
+                r"\bsub ?(?:4|for) ?sub\b|\bfollow ?(?:4|for) ?follow\b|\bf4f\b|\bl4l\b|\bs4s\b",
+            ),
+        ),
+    ),
+    Signal(
+        "crypto pump",
+        2.0,
+        (
+            _re("presale pre", r"\bpre-?sale\b"),
+            _re(
+                "gem guaranteed potential coin token",
+                r"\b\d{2,4}x\s+(?:gem|guaranteed|potential|coin|token)\b"
+                r"|\b(?:gem|token|coin)\b[^.!?\n]{0,30}\b\d{2,4}x\b",
+            ),
+            _re(
+                "moon moons pump pumps explodes",
+                r"\bbuy (?:now )?before (?:it|the price) (?:moons?|pumps?|explodes)\b",
+            ),
+            _re("bitcoin shiba doge pepe", r"\bnext (?:bitcoin|shiba|doge|pepe)\b"),
+            # "$VLTX ... moons": a ticker next to pump words.
+            _re(
+                "moon moons mooning pump gem presale",
+                r"(?:^|\s|\()\$[a-z]{2,6}\b[^.!?\n]{0,60}\b(?:moons?|mooning|pump|presale|gem)\b",
+                chars="$",
+            ),
+            _re(
+                "airdrop",
+                r"\bairdrop\b[^.!?\n]{0,40}\b(?:claim|token|wallet)\b|\bclaim\b[^.!?\n]{0,30}"
+                r"\bairdrop\b",
+            ),
+        ),
+    ),
     # Posing as the brand's support and asking for a secret: never a customer's words.
-    Signal("asks for credentials", 2.5, (
-        Rule(_words(_SECRETS), _asks_for_credentials, _words(_ASK_VERBS)),
-    ), as_support=True),
+    Signal(
+        "asks for credentials",
+        2.5,
+        (Rule(_words(_SECRETS), _asks_for_credentials, _words(_ASK_VERBS)),),
+        as_support=True,
+    ),
     # "DM us your account number": what a real agent may ask too, so it only adds up.
-    Signal("asks for account details in DM", 1.0, (
-        _re("dm pm inbox message private direct",
-            r"\b(?:dm|pm|inbox|message)(?: us| me)? (?:with )?(?:your|ur) (?:[\w-]+ ){0,3}?"
-            r"(?:account (?:number|no)|sort code|bank details|date of birth|phone number|"
-            r"mobile number|email address)\b"
-            r"|\b(?:your|ur) (?:[\w-]+ ){0,3}?(?:account (?:number|no)|sort code|bank details|"
-            r"date of birth)\b[^.!?\n]{0,30}\b(?:in|via|by) (?:a )?(?:dm|pm|inbox|private "
-            r"message|direct message)\b"),
-    )),
+    Signal(
+        "asks for account details in DM",
+        1.0,
+        (
+            _re(
+                "dm pm inbox message private direct",
+                r"\b(?:dm|pm|inbox|message)(?: us| me)? (?:with )?(?:your|ur) (?:[\w-]+ ){0,3}?"
+                r"(?:account (?:number|no)|sort code|bank details|date of birth|phone number|"
+                r"mobile number|email address)\b"
+                r"|\b(?:your|ur) (?:[\w-]+ ){0,3}?(?:account (?:number|no)|sort code|bank details|"
+                r"date of birth)\b[^.!?\n]{0,30}\b(?:in|via|by) (?:a )?(?:dm|pm|inbox|private "
+                r"message|direct message)\b",
+            ),
+        ),
+    ),
     # Support that moves the conversation to WhatsApp or Telegram, or a number to text there.
-    Signal("off-platform contact", 2.0, (
-        _re("whatsapp telegram",
-            r"\b(?:contact|call|text|message|dm|reach|chat with|talk to|add|write to|ping)\s+"
-            r"(?:us|me|our (?:\w+ )?(?:support|team|agents?|staff|help ?desk|customer (?:care|"
-            r"service)|helpline))\b[^.!?\n]{0,40}?\b(?:on|via|at|through|in)\s+(?:our |my )?"
-            r"(?:whatsapp|telegram)\b"),
-        _re("whatsapp telegram",
-            r"\bour (?:support |help )?(?:team|agents?|staff) (?:can|will) (?:call|contact|"
-            r"message|text|reach) you (?:on|via) (?:whatsapp|telegram)\b"),
-        _re("whatsapp telegram", r"\b(?:whatsapp|telegram)\b[^.!?\n]{0,30}\+?\d[\d\s()-]{7,}\d"),
-        _re("whatsapp telegram", r"\bjoin (?:our|my) (?:\w+ )?(?:telegram|whatsapp)\b"),
-        _link_rule(lambda hosts: any(h in _OFF_PLATFORM_HOSTS for h in hosts)),
-    )),
+    Signal(
+        "off-platform contact",
+        2.0,
+        (
+            _re(
+                "whatsapp telegram",
+                r"\b(?:contact|call|text|message|dm|reach|chat with|talk to|add|write to|ping)\s+"
+                r"(?:us|me|our (?:\w+ )?(?:support|team|agents?|staff|help ?desk|customer (?:care|"
+                r"service)|helpline))\b[^.!?\n]{0,40}?\b(?:on|via|at|through|in)\s+(?:our |my )?"
+                r"(?:whatsapp|telegram)\b",
+            ),
+            _re(
+                "whatsapp telegram",
+                r"\bour (?:support |help )?(?:team|agents?|staff) (?:can|will) (?:call|contact|"
+                r"message|text|reach) you (?:on|via) (?:whatsapp|telegram)\b",
+            ),
+            _re(
+                "whatsapp telegram", r"\b(?:whatsapp|telegram)\b[^.!?\n]{0,30}\+?\d[\d\s()-]{7,}\d"
+            ),
+            _re("whatsapp telegram", r"\bjoin (?:our|my) (?:\w+ )?(?:telegram|whatsapp)\b"),
+            _link_rule(lambda hosts: any(h in _OFF_PLATFORM_HOSTS for h in hosts)),
+        ),
+    ),
     # The voice of a support agent: customers complain, they do not apologise for the delay.
-    Signal("speaks as support", 1.0, (
-        _re("sorry",
-            r"\bwe(?:'re| are| r)? (?:so |very |truly |really |deeply )?sorry\b"
-            r"|\bsorry (?:for|about) (?:the|any|this|your) (?:inconvenience|trouble|delay|issue|"
-            r"problem|experience|order|ban)\b|\bsorry to hear (?:that|about|this)\b"),
-        _re("apologise apologize apologies",
-            r"\bwe (?:sincerely )?apologi[sz]e\b|\bapologies for (?:the|any)\b"),
-        _re("noticed", r"\bwe(?: have|'ve)? noticed your\b"),
-        _re("contact reach message",
-            r"\b(?:contact|reach|message) our (?:support|team|agents?|customer (?:care|service)|"
-            r"help ?desk|helpline)\b"),
-        _re("support care", r"\bour (?:support|customer care|help ?desk) team\b"),
-    ), as_support=True),
-    Signal("account recovery bait", 1.5, (
-        _re("recover unlock restore retrieve",
-            r"\b(?:recover|unlock|restore|retrieve) your (?:hacked |lost |stolen |locked "
-            r"|suspended |banned )?(?:account|wallet|funds|crypto|money)\b"),
-    )),
-    Signal("cheat tool or modded app", 2.0, (
-        _re("apk apks", r"\b(?:cracked|modded|hacked|premium|pro|unlocked|mod|free)\s+(?:\w+\s+)?"
-                        r"apks?\b|\bapk\s+(?:mod|download|free|cracked)\b"),
-        _re("verification survey surveys",
-            r"\b(?:no|without) (?:human verification|surveys?)\b|\bhuman verification\b"),
-        _re("generator gen adder",
-            r"\b(?:gems?|coins?|diamonds?|credits?|robux|v-?bucks|gold|money|points?|skins?|"
-            r"followers|likes|lives|spins|tokens?)\s+(?:generator|gen|adder)s?\b"),
-        _re("hack hacks", r"\bhacks? (?:tool|apk|download|generator)\b"),
-        _re("unlimited", r"\bunlimited\s+(?:\w+\s+){0,2}(?:hack|cheat|mod)s?\b"),
-    )),
+    Signal(
+        "speaks as support",
+        1.0,
+        (
+            _re(
+                "sorry",
+                r"\bwe(?:'re| are| r)? (?:so |very |truly |really |deeply )?sorry\b"
+                r"|\bsorry (?:for|about) (?:the|any|this|your) (?:inconvenience|trouble|delay|issue|"
+                r"problem|experience|order|ban)\b|\bsorry to hear (?:that|about|this)\b",
+            ),
+            _re(
+                "apologise apologize apologies",
+                r"\bwe (?:sincerely )?apologi[sz]e\b|\bapologies for (?:the|any)\b",
+            ),
+            _re("noticed", r"\bwe(?: have|'ve)? noticed your\b"),
+            _re(
+                "contact reach message",
+                r"\b(?:contact|reach|message) our (?:support|team|agents?|customer (?:care|service)|"
+                r"help ?desk|helpline)\b",
+            ),
+            _re("support care", r"\bour (?:support|customer care|help ?desk) team\b"),
+        ),
+        as_support=True,
+    ),
+    Signal(
+        "account recovery bait",
+        1.5,
+        (
+            _re(
+                "recover unlock restore retrieve",
+                r"\b(?:recover|unlock|restore|retrieve) your (?:hacked |lost |stolen |locked "
+                r"|suspended |banned )?(?:account|wallet|funds|crypto|money)\b",
+            ),
+        ),
+    ),
+    Signal(
+        "cheat tool or modded app",
+        2.0,
+        (
+            _re(
+                "apk apks",
+                r"\b(?:cracked|modded|hacked|premium|pro|unlocked|mod|free)\s+(?:\w+\s+)?"
+                r"apks?\b|\bapk\s+(?:mod|download|free|cracked)\b",
+            ),
+            _re(
+                "verification survey surveys",
+                r"\b(?:no|without) (?:human verification|surveys?)\b|\bhuman verification\b",
+            ),
+            _re(
+                "generator gen adder",
+                r"\b(?:gems?|coins?|diamonds?|credits?|robux|v-?bucks|gold|money|points?|skins?|"
+                r"followers|likes|lives|spins|tokens?)\s+(?:generator|gen|adder)s?\b",
+            ),
+            _re("hack hacks", r"\bhacks? (?:tool|apk|download|generator)\b"),
+            _re("unlimited", r"\bunlimited\s+(?:\w+\s+){0,2}(?:hack|cheat|mod)s?\b"),
+        ),
+    ),
     # "Premium cracked, all features unlocked": not a broken screen, which is "cracked" too.
     # 1.5: a customer may joke about "a cracked version"; a download link on top makes it spam.
-    Signal("cracked software", 1.5, (
-        _re("cracked crack",
-            r"\b(?:premium|pro|full version|paid|plus)\s+(?:\w+\s+)?cracked\b"
-            r"|\bcracked (?:version|app|software|premium|pro|game|account)s?\b"),
-        _re("unlocked", r"\ball (?:premium |pro )?(?:features|levels|skins|items) unlocked\b"
-                        r"|\b(?:premium|pro) unlocked\b"),
-    )),
-    Signal("free in-game currency", 1.0, (
-        _re("gems coins diamonds robux vbucks bucks credits skins spins followers likes",
-            r"\bfree\s+(?:[\d,.]+k?\s+)?(?:\w+\s+){0,2}?(?:gems|coins|diamonds|robux|v-?bucks|"
-            r"credits|skins|spins|followers|likes)\b",
-            and_words="free"),
-    )),
-    Signal("too good to be true", 1.0, (
-        _re("100", r"\b100% (?:working|legit|real|free)\b", chars="%"),
-        _re("fake scam", r"\bnot (?:a )?(?:fake|scam)\b"),
-        _re("root jailbreak undetected", r"\bno (?:root|jailbreak)\b|\bundetected\b"),
-    )),
-    Signal("account or currency selling", 1.5, (
-        _re("selling sell wts buy buying cheap",
-            r"\b(?:selling|sell|wts|buy|buying|cheap)\s+(?:\w+\s+){0,2}?(?:accounts?|accs?|gold|"
-            r"coins|gems|currency|followers|likes|views|boosting|boosts?|items|skins)\b"),
-        _re("maxed skins elo rank",
-            r"\bmaxed (?:out )?(?:level|lvl|account)|\ball (?:the )?skins\b"
-            r"|\b(?:elo|rank) boost(?:ing)?\b"),
-    )),
-    Signal("bargain bait", 1.0, (
-        _re("cheap", r"\bcheap\W+cheap\b"),
-        _re(" ".join(str(n) for n in range(60, 101)), r"\b(?:[6-9]\d|100)% off\b", chars="%"),
-        _re("deals", r"\bbest (?:\w+ )?deals\b"),
-        _re("replica replicas wholesale lowest",
-            r"\breplicas?\b|\bwholesale\b|\blowest prices?\b"),
-    )),
+    Signal(
+        "cracked software",
+        1.5,
+        (
+            _re(
+                "cracked crack",
+                r"\b(?:premium|pro|full version|paid|plus)\s+(?:\w+\s+)?cracked\b"
+                r"|\bcracked (?:version|app|software|premium|pro|game|account)s?\b",
+            ),
+            _re(
+                "unlocked",
+                r"\ball (?:premium |pro )?(?:features|levels|skins|items) unlocked\b"
+                r"|\b(?:premium|pro) unlocked\b",
+            ),
+        ),
+    ),
+    Signal(
+        "free in-game currency",
+        1.0,
+        (
+            _re(
+                "gems coins diamonds robux vbucks bucks credits skins spins followers likes",
+                r"\bfree\s+(?:[\d,.]+k?\s+)?(?:\w+\s+){0,2}?(?:gems|coins|diamonds|robux|v-?bucks|"
+                r"credits|skins|spins|followers|likes)\b",
+                and_words="free",
+            ),
+        ),
+    ),
+    Signal(
+        "too good to be true",
+        1.0,
+        (
+            _re("100", r"\b100% (?:working|legit|real|free)\b", chars="%"),
+            _re("fake scam", r"\bnot (?:a )?(?:fake|scam)\b"),
+            _re("root jailbreak undetected", r"\bno (?:root|jailbreak)\b|\bundetected\b"),
+        ),
+    ),
+    Signal(
+        "account or currency selling",
+        1.5,
+        (
+            _re(
+                "selling sell wts buy buying cheap",
+                r"\b(?:selling|sell|wts|buy|buying|cheap)\s+(?:\w+\s+){0,2}?(?:accounts?|accs?|gold|"
+                r"coins|gems|currency|followers|likes|views|boosting|boosts?|items|skins)\b",
+            ),
+            _re(
+                "maxed skins elo rank",
+                r"\bmaxed (?:out )?(?:level|lvl|account)|\ball (?:the )?skins\b"
+                r"|\b(?:elo|rank) boost(?:ing)?\b",
+            ),
+        ),
+    ),
+    Signal(
+        "bargain bait",
+        1.0,
+        (
+            _re("cheap", r"\bcheap\W+cheap\b"),
+            _re(" ".join(str(n) for n in range(60, 101)), r"\b(?:[6-9]\d|100)% off\b", chars="%"),
+            _re("deals", r"\bbest (?:\w+ )?deals\b"),
+            _re(
+                "replica replicas wholesale lowest",
+                r"\breplicas?\b|\bwholesale\b|\blowest prices?\b",
+            ),
+        ),
+    ),
     # "follow my page": a campaigner may say it too, so it only adds up.
-    Signal("plugs own page", 1.0, (
-        _re("page profile store shop website blog insta instagram",
-            r"\b(?:check out|subscribe to|follow|visit) my (?:page|profile|store|shop|website|blog|"
-            r"insta(?:gram)?)\b",
-            and_words="check subscribe follow visit"),
-    )),
-    Signal("promo code bait", 0.8, (
-        _re("code referral promo discount",
-            r"\buse (?:my )?(?:code|referral)\b|\bmy (?:promo|discount|referral) (?:code|link)\b"
-            r"|\breferral link\b",
-            and_words="use my referral"),
-    )),
-    Signal("adult or dating bait", 2.0, (
-        _re("xxx nudes adult onlyfans",
-            r"\bxxx\b|\bnudes\b|\badult content\b|\bonlyfans\b"),
-        _re("singles", r"\bhot singles\b|\bsingles (?:near you|in your area)\b"),
-        _re("sexy naughty", r"\b(?:sexy|naughty) (?:pics|photos|videos|girls|chat)\b"),
-        _re("18", r"\b18\+ (?:content|chat|videos|pics)\b"),
-    )),
+    Signal(
+        "plugs own page",
+        1.0,
+        (
+            _re(
+                "page profile store shop website blog insta instagram",
+                r"\b(?:check out|subscribe to|follow|visit) my (?:page|profile|store|shop|website|blog|"
+                r"insta(?:gram)?)\b",
+                and_words="check subscribe follow visit",
+            ),
+        ),
+    ),
+    Signal(
+        "promo code bait",
+        0.8,
+        (
+            _re(
+                "code referral promo discount",
+                r"\buse (?:my )?(?:code|referral)\b|\bmy (?:promo|discount|referral) (?:code|link)\b"
+                r"|\breferral link\b",
+                and_words="use my referral",
+            ),
+        ),
+    ),
+    Signal(
+        "adult or dating bait",
+        2.0,
+        (
+            _re("xxx nudes adult onlyfans", r"\bxxx\b|\bnudes\b|\badult content\b|\bonlyfans\b"),
+            _re("singles", r"\bhot singles\b|\bsingles (?:near you|in your area)\b"),
+            _re("sexy naughty", r"\b(?:sexy|naughty) (?:pics|photos|videos|girls|chat)\b"),
+            _re("18", r"\b18\+ (?:content|chat|videos|pics)\b"),
+        ),
+    ),
+    # Phishing: an account "suspended", "blocked", a parcel "held", money "owed", and a link or
+    # a request to act on it. The lure and the demand each add up.
+    Signal(
+        "phishing lure",
+        1.0,
+        (
+            _re(
+                "suspended blocked flagged locked held expire expires expired deactivated closed "
+                "disabled restricted ban",
+                r"\b(?:will be|has been|have been|is|are|been|temporarily) (?:permanently )?"
+                r"(?:suspended|blocked|flagged|locked|held|deactivated|closed|disabled|restricted)\b"
+                r"|\bpermanent ban\b|\bbefore it expires\b|\bheld at customs\b",
+            ),
+            _re(
+                "owed eligible rebate overpayment compensation refund",
+                r"\byou (?:are|were|have been) (?:owed|eligible)\b|\b(?:government|energy|tax) rebate\b"
+                r"|\bclaim (?:your|the|an?) (?:overpayment|rebate|refund|compensation)\b"
+                r"|\b(?:refund|compensation) (?:department|team) *:",
+            ),
+        ),
+    ),
+    Signal(
+        "demands action on a link",
+        1.0,
+        (
+            _re(
+                "verify re-verify confirm unblock reschedule login log apply pay update reactivate",
+                r"\b(?:verify|re-verify|re-verified|confirm|unblock|reschedule|log in|login|apply|"
+                r"reactivate|update your details)\b[^.!?\n]{0,40}\b(?:here|now|immediately|today|"
+                r"within \d+|at [a-z0-9-]+\.[a-z]{2,})\b"
+                r"|\bpay (?:the|a|your)? ?[£$€]?\d+(?:\.\d\d)? (?:release|redelivery|customs|handling|"
+                r"delivery|admin|processing|unlock) fee\b",
+            ),
+        ),
+    ),
+    Signal(
+        "asks for personal details",
+        2.0,
+        (
+            _re(
+                "reply send dm share provide give enter",
+                r"\b(?:reply with|send (?:us |me )?|dm (?:us |me )?|share|provide|give (?:us |me )?|"
+                r"enter)\b[^.!?]{0,50}\b(?:date of birth|sort code|passport number|security "
+                r"questions?|mother'?s maiden name)\b",
+            ),
+            _re("details", r"\blog in with your [\w ]{0,20}details\b"),
+        ),
+    ),
+    Signal(
+        "investment scam",
+        2.0,
+        (
+            _re(
+                "invest investment trading programme platform mentor bot withdraw airdrop wallet "
+                "recovery",
+                r"\binvest [£$€]?\d[\d,]*\b[^.!?]{0,30}\b(?:get|receive|earn|return)\b"
+                r"|\b(?:trading|investment) (?:bot|programme|program|platform|scheme|mentor)\b"
+                r"|\bmy mentor\b|\bchanged my life\b|\bnow i withdraw\b"
+                r"|\bairdrop is live\b|\bconnect your wallet\b"
+                r"|\b(?:funds?|crypto|money) recovery (?:agent|expert|service|team)\b"
+                r"|\brecovery agent\b"
+                r"|\bget (?:all )?your money back\b[^.!?]{0,30}\b(?:fee|send|dm|contact)\b",
+            ),
+        ),
+    ),
+    Signal(
+        "loan bait",
+        2.0,
+        (
+            _re(
+                "loan loans credit approval",
+                r"\bpayday loans?\b|\binstant approval\b|\bno credit checks?\b|\bguaranteed loans?\b",
+            ),
+        ),
+    ),
+    # 1.5: a player may name a cheat to complain about it; a seller's link or price adds up.
+    Signal(
+        "cheats and unlocks",
+        1.5,
+        (
+            _re(
+                "aimbot wallhack esp spoofer boosting boost unlock keygen root trick lifetime method "
+                "generator",
+                r"\baimbot\b|\bwallhack\b|\bhwid spoofer\b|\bboosting service\b|\brank up fast\b"
+                r"|\bunlock any [\w ]{0,15}phones?\b|\bkeygen\b|\bno root needed\b"
+                r"|\bfree data trick\b|\bfree lifetime\b|\bworking method\b|\bcode generator\b",
+            ),
+            _re("ban", r"\bno ban\b|\bundetected since\b"),
+        ),
+    ),
+    Signal(
+        "fake engagement for sale",
+        2.0,
+        (
+            _re(
+                "followers likes subscribers views reviews",
+                r"\b(?:buy|get|cheap|need|selling)\b[^.!?]{0,40}\b(?:followers|likes|subscribers|"
+                r"views|(?:5-star |five star )?reviews)\b"
+                r"|\b\d+k\+? (?:followers|likes|subscribers|views)\b"
+                r"|\bget paid [£$€]?\d+ for (?:every|each) review\b",
+            ),
+        ),
+    ),
+    Signal(
+        "sells in DMs",
+        1.5,
+        (
+            _re(
+                "dm inbox whatsapp telegram prices price",
+                r"\bdm (?:me )?for (?:the )?prices?\b|\binbox me\b|\b(?:whatsapp|telegram) only\b"
+                r"|\bwhatsapp me\b|\bdm me (?:📩|for|now)|\bprices? in (?:dm|bio)\b",
+            ),
+        ),
+    ),
+    Signal(
+        "goods or accounts for sale",
+        1.0,
+        (
+            _re(
+                "sale buying stock cheapest prices bulk aged accounts paying",
+                r"\bfor sale\b|\bbuying\b[^.!?]{0,30}\b(?:logins?|accounts?)\b"
+                r"|\bin stock\b|\bcheapest\b|\bbest prices?\b|\bcheap prices\b|\bbulk discount\b"
+                r"|\baged [\w ]{0,20}accounts\b|\bpaying well\b",
+            ),
+        ),
+    ),
+    Signal(
+        "risky payment terms",
+        1.5,
+        (
+            _re(
+                "transfer crypto cashapp paypal f&f friends genuine legit agent",
+                r"\bbank transfer only\b|\bcrypto or cashapp\b|\bcashapp\b|\bpaypal (?:f&f|friends)"
+                r"|\b100% (?:legit|genuine)\b|\bagent access\b"
+                r"|\bone-time (?:setup |activation )?fee\b",
+            ),
+        ),
+    ),
+    Signal(
+        "stranger offers help",
+        1.5,
+        (
+            _re("dear complaint", r"\bhello dear\b|\bi saw your complaint\b"),
+            _re(
+                "official",
+                r"\bofficial support\s*:|\b(?:\w+ )?support\s*:\s*(?:your account|dm us)",
+            ),
+        ),
+    ),
+    Signal(
+        "giveaway mechanics",
+        1.0,
+        (
+            _re(
+                "survey retweet rt winners",
+                r"\bshort survey\b|\bretweet\b|\bwinners? (?:picked|announced|chosen)\b"
+                r"|\bfollow \+ |\+ follow\b",
+            ),
+            _re("giving win", r"\b(?:is |are )?giving away\b|\bwin a free\b"),
+        ),
+    ),
     Signal("link farm", 1.5, (_link_rule(lambda hosts: len(hosts) >= 3),)),
-    Signal("shortened link", 1.0, (
-        _link_rule(lambda hosts: any(h in _SHORTENERS for h in hosts)),
-    )),
-    Signal("suspicious domain", 1.0, (
-        _link_rule(lambda hosts: any(h.rsplit(".", 1)[-1] in _SUSPICIOUS_TLDS for h in hosts)),
-    )),
+    Signal(
+        "shortened link", 1.0, (_link_rule(lambda hosts: any(h in _SHORTENERS for h in hosts)),)
+    ),
+    Signal(
+        "suspicious domain",
+        1.0,
+        (_link_rule(lambda hosts: any(h.rsplit(".", 1)[-1] in _SUSPICIOUS_TLDS for h in hosts)),),
+    ),
     # 0.8: with a suspicious top-level domain still short of spam, for a customer asking "what is
     # brand-secure-login.info?"; any scam wording on top makes it spam.
     Signal("look-alike domain", 0.8, (_link_rule(_look_alike),)),
@@ -469,6 +817,7 @@ _SCAM_WARNING = re.compile(
     r"(?<!not a )(?<!not )\b(?:scam|scams|scammers?|scammed|phishing|fraudsters?)\b"
     r"|\bimpersonat\w*|\b(?:pretending to be|claiming to be|posing as)\b|\bbeware\b"
     r"|\bwatch out for\b|\bwarn (?:people|others|everyone|your customers|customers)\b"
+    r"|\b(?:i was|i've been|i got|they|you) (?:told|asked) (?:me )?to\b"
     r"|\bfake (?:accounts?|support|pages?|profiles?|sites?|websites?|texts?|emails?|links?)\b"
     r"|\bis (?:this|that|it) (?:really )?(?:you|real|legit|genuine|official)\b"
     r"|\b(?:got|received|getting|get|had) (?:a |an |this |these )?(?:weird |dodgy |strange "
