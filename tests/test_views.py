@@ -39,3 +39,18 @@ def test_piped_output_has_no_trailing_padding_and_no_colour() -> None:
     assert all(line == line.rstrip() for line in lines)
     assert lines[0] == "Scan"  # the title is not centred across a wide page
     assert "\x1b" not in out.getvalue()
+
+
+def test_eval_table_shows_a_dash_where_a_score_has_no_denominator() -> None:
+    from mentionwatch.evaluate import LabelEvaluation, class_scores
+    from mentionwatch.views.terminal import eval_table
+
+    pairs = [("negative", "positive")]
+    scores = [class_scores(pairs, label) for label in ("negative", "neutral", "positive")]
+    out = io.StringIO()
+    console = make_console(out)
+    console.print(eval_table(console, LabelEvaluation(1, scores, scores, 0.0, 0.0)))
+    rows = {line.split()[0]: line.split()[1:] for line in out.getvalue().splitlines()[2:]}
+    assert rows["neutral"] == ["0", "-", "-", "-", "-", "-", "-"]
+    assert rows["negative"][:3] == ["1", "-", "0.000"]  # nothing predicted negative
+    assert rows["positive"][:3] == ["0", "0.000", "-"]  # nothing labelled positive

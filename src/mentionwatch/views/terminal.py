@@ -19,7 +19,7 @@ from rich.text import Text
 
 from mentionwatch.classify.sentiment import Explanation
 from mentionwatch.config import format_duration
-from mentionwatch.evaluate import LabelEvaluation
+from mentionwatch.evaluate import ClassScores, LabelEvaluation
 from mentionwatch.inbox import InboxEntry, InboxView
 from mentionwatch.models import (
     Classification,
@@ -482,17 +482,22 @@ def eval_table(console: Console, evaluation: LabelEvaluation) -> Table:
     ]:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for ours, vader in zip(evaluation.ours, evaluation.vader, strict=True):
-        table.add_row(
-            ours.label,
-            str(ours.support),
-            f"{ours.precision:.3f}",
-            f"{ours.recall:.3f}",
-            f"{ours.f1:.3f}",
-            f"{vader.precision:.3f}",
-            f"{vader.recall:.3f}",
-            f"{vader.f1:.3f}",
-        )
+        table.add_row(ours.label, str(ours.support), *_scores(ours), *_scores(vader))
     return table
+
+
+def _scores(scores: ClassScores) -> tuple[str, str, str]:
+    """Precision, recall and F1; "-" where the denominator is zero (nothing predicted, or
+    nothing labelled in that class), rather than a misleading 0.000."""
+
+    def shown(value: float, denominator: int) -> str:
+        return f"{value:.3f}" if denominator else "-"
+
+    return (
+        shown(scores.precision, scores.predicted),
+        shown(scores.recall, scores.support),
+        shown(scores.f1, scores.support + scores.predicted),
+    )
 
 
 def rescore_summary(report: RescoreReport) -> Text:
