@@ -72,6 +72,8 @@ class Rule:
     #: Further word groups that must each occur too (a rule about waiting needs a waiting
     #: word *and* a duration): cheap set checks that spare most regular expression searches.
     also: tuple[frozenset[str], ...] = ()
+    #: One of these characters must occur too ("%" for a price rise): a cheap check first.
+    chars: str = ""
     #: When this also matches, the rule does not fire ("doesn't feel like a rip-off").
     unless: re.Pattern[str] | None = None
     #: A plain question: VADER's reading of its words ("accidental damage", "cancel") is
@@ -190,6 +192,11 @@ class DomainLayer:
     rules_by_trigger: Mapping[str, tuple[Rule, ...]]
     emoji: Mapping[str, float]
     rules: tuple[Rule, ...] = field(default=())
+    #: Every word that matters, with its valence (None if it is only a trigger) and the
+    #: rules it triggers: one lookup per post instead of one per table.
+    index: Mapping[str, tuple[float | None, tuple[Rule, ...]]] = field(default_factory=dict)
+    #: Rules that recognise a plain question: tried only on a text ending with "?".
+    question_rules: tuple[Rule, ...] = ()
 
     def assess(
         self, text: str, lower: str | None = None, tokens: set[str] | None = None
@@ -201,30 +208,33 @@ class DomainLayer:
             lower = text.lower()
         if tokens is None:
             tokens = set(TOKEN.findall(lower))
-        # Set intersections run in C: most posts hit no word and no trigger at all.
-        found_words = self.words.keys() & tokens
-        triggered = self.rules_by_trigger.keys() & tokens
+        # One set intersection, in C: most posts hit no word and no trigger at all.
+        keys = self.index.keys() & tokens
         ascii_only = lower.isascii()
         quoted = _may_quote(lower) and bool(_SCARE_QUOTES.search(text))
-        if not found_words and not triggered and ascii_only and not quoted:
-            return _NOTHING
-        hits = [Hit("word", word, self.words[word]) for word in found_words]
-        sarcasm = False
-        dampen = False
-        rules = (
-            self.rules_by_trigger[next(iter(triggered))]
-            if len(triggered) == 1
-            else {r.name: r for t in triggered for r in self.rules_by_trigger[t]}.values()
+        asks = lower.rstrip().endswith("?") and any(
+            rule.search(lower) for rule in self.question_rules
         )
-        for rule in rules:
+        if not keys and ascii_only and not quoted:
+            return DomainResult(dampen=True) if asks else _NOTHING
+        hits: list[Hit] = []
+        rules: dict[int, Rule] = {}  # by identity: a rule hung on two of the words runs once
+        for key in keys:
+            valence, key_rules = self.index[key]
+            if valence is not None:
+                hits.append(Hit("word", key, valence))
+            for rule in key_rules:
+                rules[id(rule)] = rule
+        sarcasm = False
+        dampen = asks
+        for rule in rules.values():
             if rule.also and not all(not tokens.isdisjoint(group) for group in rule.also):
+                continue
+            if rule.chars and not any(char in lower for char in rule.chars):
                 continue
             found = rule.search(lower)
             if found and rule.unless is not None and rule.unless.search(lower):
                 found = None
-            if found and rule.dampen:
-                dampen = True
-                continue
             if found:
                 kind = "sarcasm" if rule.sarcasm else "rule"
                 hits.append(Hit(kind, f"{rule.name}: {found.group(0)!r}", rule.valence))
@@ -269,6 +279,7 @@ def _compile_rules(rules: Iterable[Mapping[str, Any]], source: str) -> list[Rule
                 boundary=boundary,
                 unless=re.compile(str(spec["unless"])) if spec.get("unless") else None,
                 dampen=bool(spec.get("dampen", False)),
+                chars=str(spec.get("chars", "")),
             )
         )
     return compiled
@@ -307,14 +318,22 @@ def build_layer(
                 triggers=frozenset(TOKEN.findall(phrase.lower())[:1]),
             )
         )
+    question_rules = tuple(rule for rule in rules if rule.dampen)
+    rules = [rule for rule in rules if not rule.dampen]
     by_trigger: dict[str, list[Rule]] = {}
     for rule in rules:
         for trigger in rule.triggers:
             by_trigger.setdefault(trigger, []).append(rule)
     emoji = {char: float(v) for char, v in data["emoji"].items()}  # type: ignore[attr-defined]
+    index = {
+        token: (words.get(token), tuple(by_trigger.get(token, ())))
+        for token in set(words) | set(by_trigger)
+    }
     return DomainLayer(
         words=words,
         rules_by_trigger={t: tuple(r) for t, r in by_trigger.items()},
         emoji=emoji,
         rules=tuple(rules),
+        index=index,
+        question_rules=question_rules,
     )
