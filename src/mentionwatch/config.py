@@ -193,6 +193,73 @@ class ScanConfig:
             raise FieldError("pause_after", "a number of failures, or 0 for never")
 
 
+SMTP_SECURITY = ("starttls", "ssl", "none")
+_DEFAULT_SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def is_email_address(text: str) -> bool:
+    """A bare address (`digest@acme.example`) that is safe in a header: one `@`, no spaces,
+    no control characters, no display name or angle brackets."""
+    local, at, domain = text.partition("@")
+    return bool(
+        at
+        and local
+        and "." in domain.strip(".")
+        and "@" not in domain
+        and not any(ch.isspace() or not ch.isprintable() or ch in '<>(),;:"[]\\' for ch in text)
+    )
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """[smtp]: the server the digest is delivered through."""
+
+    host: str
+    #: Default: 587 for starttls, 465 for ssl, 25 for none.
+    port: int | None = None
+    #: "starttls" (upgrade a plain connection), "ssl" (TLS from the start) or "none".
+    security: str = "starttls"
+    #: Log in when set; the password comes from `password_env` or `password_file`.
+    username: str | None = None
+    password_env: str | None = None
+    password_file: str | None = None
+    #: Connecting and each command.
+    timeout: timedelta = timedelta(seconds=30)
+    #: Trust this CA bundle (PEM) as well as the system's: an internal relay's own CA.
+    ca_file: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.security not in SMTP_SECURITY:
+            raise FieldError("security", f"one of {', '.join(map(repr, SMTP_SECURITY))}")
+        if self.port is not None and not 1 <= self.port <= 65535:
+            raise FieldError("port", "a port number from 1 to 65535")
+        if self.username and not (self.password_env or self.password_file):
+            raise FieldError(
+                "username", "password_env or password_file next to it (never the password)"
+            )
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or _DEFAULT_SMTP_PORTS[self.security]
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    """[digest]: who the digest email is from and to, and its first look-back."""
+
+    sender: str | None = field(default=None, metadata={"key": "from"})
+    to: tuple[str, ...] = ()
+    #: How far back the first digest looks; later ones start where the last sent one ended.
+    since: timedelta = timedelta(hours=24)
+
+    def __post_init__(self) -> None:
+        if self.sender is not None and not is_email_address(self.sender):
+            raise FieldError("from", 'an email address like "digest@acme.example"')
+        for i, address in enumerate(self.to):
+            if not is_email_address(address):
+                raise FieldError(f"to[{i}]", 'an email address like "support@acme.example"')
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     name: str
@@ -214,6 +281,8 @@ class Config:
     scan: ScanConfig = field(default_factory=ScanConfig)
     sources: tuple[SourceConfig, ...] = ()
     database: Path | None = None
+    smtp: SmtpConfig | None = None
+    digest: DigestConfig = field(default_factory=DigestConfig)
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -277,7 +346,7 @@ def load_config(path: Path) -> Config:
 
 def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     reader = _TableReader(path)
-    known = {"brand", "sentiment", "http", "scan", "sources", "database"}
+    known = {"brand", "sentiment", "http", "scan", "sources", "database", "smtp", "digest"}
     reader.reject_unknown(raw, known, "")
     if "brand" not in raw:
         raise ConfigError(
@@ -306,6 +375,8 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
         scan=reader.build(ScanConfig, raw.get("scan", {}), "scan"),
         sources=sources,
         database=database,
+        smtp=reader.build(SmtpConfig, raw["smtp"], "smtp") if "smtp" in raw else None,
+        digest=reader.build(DigestConfig, raw.get("digest", {}), "digest"),
     )
 
 
@@ -340,8 +411,10 @@ class _TableReader:
         if not isinstance(table, Mapping):
             return self.fail(key_path, "a table", table)  # type: ignore[no-any-return]
         hints = get_type_hints(cls)
+        # A field's key in the file is its name, or `metadata["key"]` where the file's key is a
+        # Python keyword (`[digest] from`).
         fields = {
-            f.name: f
+            f.metadata.get("key", f.name): f
             for f in dataclasses.fields(cls)  # type: ignore[arg-type]
             if f.metadata.get("config_key", True)  # derived fields are not keys in the file
         }
@@ -349,15 +422,14 @@ class _TableReader:
             {k: v for k, v in table.items() if k not in skip}, set(fields), key_path
         )
         values: dict[str, Any] = {}
-        for name, spec in fields.items():
-            if name in table:
-                values[name] = self.convert(table[name], hints[name], f"{key_path}.{name}")
+        for key, spec in fields.items():
+            hint = hints[spec.name]
+            if key in table:
+                values[spec.name] = self.convert(table[key], hint, f"{key_path}.{key}")
             elif (
                 spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
             ):
-                self.fail(
-                    f"{key_path}.{name}", f"a value ({_expected(hints[name])}); it is required"
-                )
+                self.fail(f"{key_path}.{key}", f"a value ({_expected(hint)}); it is required")
         try:
             return cls(**values)
         except FieldError as exc:

@@ -18,6 +18,9 @@ class ExitStatus(IntEnum):
     NOT_FOUND = 3
     #: Another scan holds the lock on this database; try again later.
     LOCKED = 4
+    #: The digest could not be delivered (connection, TLS, login, recipient refused).
+    #: The watermark did not move: the next run sends the same mentions again.
+    DELIVERY_FAILED = 5
 
 
 class MentionwatchError(Exception):
@@ -48,6 +51,12 @@ class ScanLockedError(MentionwatchError):
     """Another scan is running on the same database."""
 
     exit_status = ExitStatus.LOCKED
+
+
+class DeliveryError(MentionwatchError):
+    """The SMTP server could not be reached, or did not accept the message."""
+
+    exit_status = ExitStatus.DELIVERY_FAILED
 
 
 class SourceError(MentionwatchError):
