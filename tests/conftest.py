@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from mentionwatch.models import (
+    Classification,
+    Mention,
+    MentionStatus,
+    ScoredMention,
+    SearchResult,
+    SentimentLabel,
+    SourceState,
+)
+from mentionwatch.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -171,3 +184,205 @@ def quick_retry_backoff(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
         return real(self, attempt, error) / 100  # type: ignore[arg-type]
 
     monkeypatch.setattr(HttpFetcher, "_backoff", scaled)
+
+
+# --- a real SMTP server (aiosmtpd) on 127.0.0.1 ------------------------------------------------
+
+
+@dataclass
+class SmtpServer:
+    """A local aiosmtpd server that keeps every message it accepted (raw bytes)."""
+
+    port: int
+    messages: list[bytes] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: Recipients answered 550 at RCPT TO.
+    reject: set[str] = field(default_factory=set)
+    #: (user, password) logins accepted; None: AUTH is not offered.
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1 (openssl), as (certificate, key)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a throwaway certificate")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@contextlib.contextmanager
+def running_smtp(
+    *, tls: tuple[Path, Path] | None = None, logins: Sequence[tuple[str, str]] = ()
+) -> Iterator[SmtpServer]:
+    """Start aiosmtpd; with `tls` it offers (and requires) STARTTLS with that certificate."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    server = SmtpServer(port=free_port(), logins=list(logins))
+
+    class Handler:
+        async def handle_RCPT(self, srv, session, envelope, address, options):  # type: ignore[no-untyped-def]
+            if address in server.reject:
+                return "550 5.1.1 no such mailbox here"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, srv, session, envelope):  # type: ignore[no-untyped-def]
+            server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            server.messages.append(envelope.original_content)
+            return "250 Message accepted for delivery"
+
+    def authenticate(srv, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and (
+                auth_data.login.decode(),
+                auth_data.password.decode(),
+            )
+            in server.logins
+        )
+        return AuthResult(success=ok, handled=False)
+
+    options: dict[str, object] = {}
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(tls[0]), str(tls[1]))
+        options.update(tls_context=context, require_starttls=True)
+    if logins:
+        options.update(authenticator=authenticate, auth_require_tls=tls is not None)
+    controller = Controller(Handler(), hostname="127.0.0.1", port=server.port, **options)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+# --- a fixed data set for the digest -----------------------------------------------------------
+
+DIGEST_NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+DIGEST_CONFIG = """
+[brand]
+name = "Acme"
+terms = ["Acme"]
+handles = ["AcmeSupport"]
+sla = "4h"
+
+[digest]
+from = "digest@acme.example"
+to = ["support@acme.example"]
+
+[[sources]]
+name = "alerts"
+kind = "rss"
+url = "https://alerts.example/feed.xml"
+
+[[sources]]
+name = "forum"
+kind = "rss"
+url = "https://forum.example/feed.xml"
+"""
+
+
+def digest_post(
+    native_id: str,
+    label: str,
+    *,
+    hours_ago: float,
+    title: str = "",
+    text: str = "",
+    author: str | None = "someone",
+    reach: int | None = None,
+    url: str | None = None,
+    question: bool = False,
+    spam: bool = False,
+    source: str = "alerts",
+) -> ScoredMention:
+    compound = {"negative": -0.6, "neutral": 0.0, "positive": 0.6}[label]
+    mention = Mention(
+        source=source,
+        kind="rss",
+        native_id=native_id,
+        url=url if url is not None else f"https://{source}.example/{native_id}",
+        title=title,
+        text=text,
+        created_at=DIGEST_NOW - timedelta(hours=hours_ago),
+        author=author,
+        reach=reach,
+    )
+    verdict = Classification(compound, SentimentLabel(label), text, question=question, spam=spam)
+    return ScoredMention(mention, verdict)
+
+
+def store_posts(
+    store: Store, posts: Sequence[ScoredMention], fetched_at: datetime, source: str = "alerts"
+) -> None:
+    store.save_poll(
+        SourceState(source, "rss"), SearchResult([p.mention for p in posts]), posts, fetched_at
+    )
+
+
+def fill_digest_data(store: Store) -> None:
+    """Three days of Acme mentions, fetched an hour before `DIGEST_NOW` (and one older)."""
+    store_posts(
+        store,
+        [
+            digest_post("old-1", "negative", hours_ago=50, title="Acme billing twice",
+                        text="Charged twice for November, nobody answers.", author="ravi"),
+            digest_post("old-2", "positive", hours_ago=49, title="Acme sync is great",
+                        text="Sync finally works on my phone.", author="li"),
+        ],
+        DIGEST_NOW - timedelta(hours=48),
+    )  # fmt: skip
+    store_posts(
+        store,
+        [
+            digest_post("late", "negative", hours_ago=10, title="Acme lost my order",
+                        text="My order never arrived and support is silent.",
+                        author="maya_k", reach=1200),
+            digest_post("fresh", "negative", hours_ago=1, title="",
+                        text="The Acme app crashed again during checkout.",
+                        author="dev_ops_dan", url="javascript:alert(1)"),
+            digest_post("ask", "neutral", hours_ago=2, title="Export from Acme?",
+                        text="How do I export my data from Acme?", author="quinn",
+                        question=True, reach=15),
+            digest_post("praise", "positive", hours_ago=3, title="",
+                        text="Acme support sorted my refund in minutes, thank you!",
+                        author="sam"),
+            digest_post("scam", "neutral", hours_ago=4, title="",
+                        text="Acme giveaway! DM me for free crypto", author="bot123",
+                        spam=True),
+            digest_post("answered", "negative", hours_ago=5, title="Acme login broken",
+                        text="Cannot log in to Acme since this morning.", author="jo"),
+        ],
+        DIGEST_NOW - timedelta(hours=1),
+    )  # fmt: skip
+    answered = next(m for m in store.open_mentions() if m.native_id == "answered")
+    store.set_status(
+        answered.id, MentionStatus.ANSWERED, by="AcmeSupport", at=DIGEST_NOW - timedelta(hours=4)
+    )
+    store_posts(store, [], DIGEST_NOW - timedelta(days=9), source="forum")
+    for hours in (3, 2):
+        store.record_failure(
+            "forum", "rss", "HTTP 500 from forum.example", DIGEST_NOW - timedelta(hours=hours)
+        )

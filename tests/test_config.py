@@ -158,7 +158,8 @@ def test_a_disabled_source_with_its_own_interval(tmp_path: Path) -> None:
     [
         pytest.param(
             'colour = "red"\n' + BRAND,
-            "colour: unknown key: expected one of brand, database, http, scan, sentiment, sources",
+            "colour: unknown key: expected one of brand, database, digest, http, scan,"
+            " sentiment, smtp, sources",
             id="unknown top-level key",
         ),
         pytest.param(
@@ -427,3 +428,41 @@ def test_database_discovery_order(tmp_path: Path, isolated_env: Path) -> None:
 def test_database_path_expands_the_home_directory(tmp_path: Path, isolated_env: Path) -> None:
     config = load_config(write(tmp_path, 'database = "~/mw/watch.db"\n' + BRAND))
     assert config.database == (isolated_env / "home" / "mw" / "watch.db").resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[smtp]\nport = 25\n', "smtp.host: expected a value (string); it is required"),
+        ('[smtp]\nhost = "m"\nsecurity = "tls"\n',
+         "smtp.security: expected one of 'starttls', 'ssl', 'none'"),
+        ('[smtp]\nhost = "m"\nport = 70000\n', "smtp.port: expected a port number from 1 to 65535"),
+        ('[smtp]\nhost = "m"\nusername = "u"\n',
+         "smtp.username: expected password_env or password_file next to it (never the password)"),
+        ('[smtp]\nhost = "m"\npassword = "hunter2"\n', "smtp.password: unknown key: expected"
+         " one of ca_file, host, password_env, password_file, port, security, timeout, username"),
+        ('[digest]\nfrom = "not an address"\n',
+         'digest.from: expected an email address like "digest@acme.example"'),
+        ('[digest]\nto = ["a@b.example", "x\\r\\nBcc: y@z.example"]\n',
+         'digest.to[1]: expected an email address like "support@acme.example"'),
+        ('[digest]\nsince = "soon"\n',
+         'digest.since: expected a duration like "30m", "4h" or "1d", got str \'soon\''),
+    ],
+)  # fmt: skip
+def test_smtp_and_digest_mistakes_name_the_key(tmp_path: Path, text: str, expected: str) -> None:
+    message = config_error(tmp_path, BRAND + text)
+    assert message == f"{tmp_path / 'config.toml'}: {expected}"
+    assert "hunter2" not in message
+
+
+def test_smtp_and_digest_load_with_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        BRAND + '[smtp]\nhost = "mail.acme.example"\nsecurity = "ssl"\n'
+        '[digest]\nfrom = "d@acme.example"\nto = ["s@acme.example"]\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert config.smtp is not None and config.smtp.effective_port == 465
+    assert config.smtp.timeout.total_seconds() == 30
+    assert config.digest.sender == "d@acme.example" and config.digest.since.total_seconds() == 86400

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -738,6 +739,94 @@ def classify(
             console.print(classification_explained(line, verdict, why))
         else:
             console.print(classification_line(line, verdict))
+
+
+class DigestFormat(str, Enum):
+    TEXT = "text"
+    HTML = "html"
+    EML = "eml"
+
+
+@app.command()
+def digest(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    since: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            help='New mentions from this far back, e.g. "24h", instead of since the last'
+            " digest sent [default: since the last digest sent, else [digest] since].",
+            show_default=False,
+        ),
+    ] = None,
+    to: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--to", help="Recipient (repeatable) [default: [digest] to]."),
+    ] = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="Deliver it through [smtp] instead of printing it.")
+    ] = False,
+    output: Annotated[
+        DigestFormat, typer.Option("--format", help="What to print without --send.")
+    ] = DigestFormat.TEXT,
+) -> None:
+    """The daily digest: unanswered negatives, SLA breaches, open questions, what is new since
+    the last digest, answers, spam, failing sources and the sentiment trend.
+
+    Without --send it is printed; with --send it is emailed through [smtp], and only once the
+    server accepted it does the next digest start after it. Exit status 5 if delivery failed.
+
+    Example: mentionwatch digest --send
+    """
+    from mentionwatch.config import is_email_address, parse_duration
+    from mentionwatch.digest import build_digest, send_digest
+    from mentionwatch.errors import ConfigError, DeliveryError
+    from mentionwatch.views.digest import digest_message, render_html, render_text
+
+    look_back = None
+    if since is not None:
+        try:
+            look_back = parse_duration(since)
+        except ValueError:
+            raise typer.BadParameter(
+                f'expected a duration like "24h" or "7d", got {since!r}', param_hint="--since"
+            ) from None
+    for address in to or []:
+        if not is_email_address(address):
+            raise typer.BadParameter(f"not an email address: {address!r}", param_hint="--to")
+    with _reported_errors():
+        loaded = _load_config(config)
+        recipients = list(to or loaded.digest.to)
+        sender = loaded.digest.sender
+        if send and (loaded.smtp is None or sender is None or not recipients):
+            missing = "[smtp]" if loaded.smtp is None else "[digest] from"
+            if loaded.smtp is not None and sender is not None:
+                missing = "[digest] to (or --to)"
+            raise ConfigError(f"{loaded.path}: {missing}: needed to send the digest")
+        with _open_store(db, loaded) as store:
+            now = _now()
+            built = build_digest(store, loaded, now=now, since=look_back)
+            if not send:
+                if output is DigestFormat.TEXT:
+                    typer.echo(render_text(built), nl=False)
+                elif output is DigestFormat.HTML:
+                    typer.echo(render_html(built), nl=False)
+                else:
+                    message = digest_message(
+                        built,
+                        sender=sender or "mentionwatch@localhost.invalid",
+                        recipients=recipients or ["undisclosed-recipients@localhost.invalid"],
+                        now=now,
+                    )
+                    typer.echo(message.as_string(), nl=False)
+                return
+            refused = send_digest(
+                store, loaded, built, recipients=recipients, environ=os.environ, now=now
+            )
+        accepted = ", ".join(r for r in recipients if r not in refused)
+        typer.echo(f"Sent the {loaded.brand.name} digest to {accepted}: {built.headline}")
+        if refused:
+            raise DeliveryError(f"the server refused {', '.join(refused)}; the others got it")
 
 
 def main() -> None:

@@ -176,6 +176,22 @@ def add_triage(db: sqlite3.Connection) -> None:
     )
 
 
+def add_digests(db: sqlite3.Connection) -> None:
+    """Every digest the SMTP server accepted. The newest row is the watermark: the next digest's
+    "new" mentions are those stored after `through_mention_id`. A row is written only after the
+    server accepted the message, so a failed send is retried whole by the next run."""
+    db.execute(
+        """
+        CREATE TABLE digests (
+            id                 INTEGER PRIMARY KEY,
+            sent_at            TEXT NOT NULL,
+            through_mention_id INTEGER NOT NULL,
+            recipients         TEXT NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_mentions,
     create_source_state,
@@ -184,6 +200,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     add_source_health,
     add_canonical_url,
     add_triage,
+    add_digests,
 ]
 
 

@@ -568,6 +568,66 @@ class Store:
     def count_mentions(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM mentions").fetchone()[0])
 
+    # --- the digest ------------------------------------------------------------------------
+
+    def last_digest(self) -> tuple[datetime, int] | None:
+        """When the last accepted digest was sent, and the last mention id it covered."""
+        row = self.db.execute(
+            "SELECT sent_at, through_mention_id FROM digests ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return from_db_time(row[0]), int(row[1])  # type: ignore[return-value]
+
+    def record_digest(self, sent_at: datetime, through_mention_id: int, recipients: str) -> None:
+        """Advance the watermark: call only once the SMTP server accepted the message."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO digests (sent_at, through_mention_id, recipients) VALUES (?, ?, ?)",
+                (to_db_time(sent_at), through_mention_id, recipients),
+            )
+
+    def last_mention_id(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()[0])
+
+    def new_mention_counts(
+        self, *, after_id: int, through_id: int, fetched_since: datetime | None = None
+    ) -> list[tuple[str, SentimentLabel, bool, int]]:
+        """Mentions stored after `after_id` up to `through_id` (and, if given, fetched since
+        `fetched_since`), not the brand's own: (source, effective label, effective spam, count).
+        """
+        sql = (
+            f"SELECT source, {EFFECTIVE_LABEL}, {EFFECTIVE_SPAM}, count(*) FROM mentions"
+            " WHERE id > ? AND id <= ? AND status != 'own'"
+        )
+        params: list[object] = [after_id, through_id]
+        if fetched_since is not None:
+            sql += " AND fetched_at >= ?"
+            params.append(to_db_time(fetched_since))
+        rows = self.db.execute(sql + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", params).fetchall()
+        return [(row[0], SentimentLabel(row[1]), bool(row[2]), int(row[3])) for row in rows]
+
+    def answered_since(self, since: datetime) -> list[StoredMention]:
+        """Mentions answered at or after `since`, not spam, first answered first."""
+        rows = self.db.execute(
+            f"SELECT {_MENTION_COLUMNS} FROM mentions"
+            f" WHERE status = 'answered' AND answered_at >= ? AND {EFFECTIVE_SPAM} = 0"
+            " ORDER BY answered_at, id",
+            (to_db_time(since),),
+        ).fetchall()
+        return [_row_to_mention(row) for row in rows]
+
+    def sentiment_by_day(self, since: datetime) -> list[tuple[str, SentimentLabel, int]]:
+        """Mentions posted since `since` per UTC day (YYYY-MM-DD) and effective label; not spam,
+        not the brand's own."""
+        rows = self.db.execute(
+            f"SELECT substr(created_at, 1, 10), {EFFECTIVE_LABEL}, count(*) FROM mentions"
+            f" WHERE created_at >= ? AND status != 'own' AND {EFFECTIVE_SPAM} = 0"
+            " GROUP BY 1, 2 ORDER BY 1, 2",
+            (to_db_time(since),),
+        ).fetchall()
+        return [(row[0], SentimentLabel(row[1]), int(row[2])) for row in rows]
+
     # --- the team's marks ----------------------------------------------------------------
 
     def set_status(
