@@ -391,7 +391,9 @@ def test_inbox_filters(isolated_env: Path, http_server: LocalServer) -> None:
 def test_scan_json_shape(workspace: Workspace) -> None:
     report = json_out(mw("scan", "--json"))
 
+    assert report["alerts"] == {"alerted": 0, "messages": 0, "held": 0, "errors": []}
     assert set(report) == {
+        "alerts",
         "started_at",
         "finished_at",
         "new",

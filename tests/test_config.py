@@ -158,7 +158,7 @@ def test_a_disabled_source_with_its_own_interval(tmp_path: Path) -> None:
     [
         pytest.param(
             'colour = "red"\n' + BRAND,
-            "colour: unknown key: expected one of brand, database, digest, http, scan,"
+            "colour: unknown key: expected one of alerts, brand, database, digest, http, scan,"
             " sentiment, smtp, sources",
             id="unknown top-level key",
         ),

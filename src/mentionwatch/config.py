@@ -260,6 +260,52 @@ class DigestConfig:
                 raise FieldError(f"to[{i}]", 'an email address like "support@acme.example"')
 
 
+def apprise_installed() -> bool:
+    """Whether the optional Apprise library can be imported (without importing it)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("apprise") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """[alerts]: notify at once, from the scan, about mentions that cannot wait for the digest."""
+
+    #: Plain JSON webhooks: each receives one POST per alert message.
+    webhooks: tuple[str, ...] = ()
+    #: Apprise URLs (Slack, Discord, Teams, ntfy, email...); needs `mentionwatch[alerts]`.
+    apprise: tuple[str, ...] = ()
+    #: Alert an open negative mention (or question) once its priority reaches this.
+    min_priority: float = 60.0
+    #: Alert an open negative mention (or question) once it passes `brand.sla`.
+    on_sla_breach: bool = True
+    #: At most one alert message per channel this often; what waits goes out with the next.
+    min_interval: timedelta = timedelta(minutes=15)
+
+    def __post_init__(self) -> None:
+        from urllib.parse import urlsplit
+
+        for i, url in enumerate(self.webhooks):
+            parts = urlsplit(url)
+            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+                raise FieldError(f"webhooks[{i}]", 'an http(s) URL like "https://hooks.example/x"')
+        if not 0 <= self.min_priority <= 100:
+            raise FieldError("min_priority", "a priority from 0 to 100")
+        if self.apprise and not apprise_installed():
+            raise FieldError(
+                "apprise",
+                "the Apprise library, which is not installed:"
+                ' pip install "mentionwatch[alerts]" (or remove [alerts] apprise)',
+            )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.webhooks or self.apprise)
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     name: str
@@ -283,6 +329,7 @@ class Config:
     database: Path | None = None
     smtp: SmtpConfig | None = None
     digest: DigestConfig = field(default_factory=DigestConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -346,7 +393,17 @@ def load_config(path: Path) -> Config:
 
 def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     reader = _TableReader(path)
-    known = {"brand", "sentiment", "http", "scan", "sources", "database", "smtp", "digest"}
+    known = {
+        "brand",
+        "sentiment",
+        "http",
+        "scan",
+        "sources",
+        "database",
+        "smtp",
+        "digest",
+        "alerts",
+    }
     reader.reject_unknown(raw, known, "")
     if "brand" not in raw:
         raise ConfigError(
@@ -377,6 +434,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
         database=database,
         smtp=reader.build(SmtpConfig, raw["smtp"], "smtp") if "smtp" in raw else None,
         digest=reader.build(DigestConfig, raw.get("digest", {}), "digest"),
+        alerts=reader.build(AlertsConfig, raw.get("alerts", {}), "alerts"),
     )
 
 

@@ -232,6 +232,20 @@ class ThreadReport:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertReport:
+    """The alerts of one scan."""
+
+    #: Mentions every alert channel has now been told about (never alerted again).
+    alerted: int = 0
+    #: Alert messages channels accepted this scan (one per channel at most).
+    messages: int = 0
+    #: Mentions waiting for the rate limit: they go out with the next allowed message.
+    held: int = 0
+    #: One line per channel whose delivery failed: its mentions are retried next scan.
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class ScanReport:
     started_at: datetime
     finished_at: datetime
@@ -239,6 +253,7 @@ class ScanReport:
     threads: ThreadReport = field(default_factory=ThreadReport)
     #: Sources that found nothing new for longer than expected, and for how long.
     silent: list[tuple[str, timedelta]] = field(default_factory=list)
+    alerts: AlertReport = field(default_factory=AlertReport)
 
     @property
     def failed(self) -> list[SourceReport]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from mentionwatch.alerts import send_alerts
 from mentionwatch.classify.duplicates import as_copied_spam, copied_across_accounts
 from mentionwatch.classify.handles import is_brand_handle
 from mentionwatch.classify.match import TermMatcher, compile_matcher
@@ -147,7 +148,10 @@ def run_scan(
         for row in source_overview(store, config, finished)
         if row.silent_for is not None and (not only or row.name in only)
     ]
-    report = ScanReport(started, finished, reports, threads, silent)
+    # After the findings are stored and threads checked, so an answered post is not alerted;
+    # delivery never raises (a failure is a line in the report, retried next scan).
+    alerts = send_alerts(config, store, finished)
+    report = ScanReport(started, finished, reports, threads, silent, alerts)
     store.record_scan(report)
     return report
 

@@ -192,6 +192,34 @@ def add_digests(db: sqlite3.Connection) -> None:
     )
 
 
+def add_alerts(db: sqlite3.Connection) -> None:
+    """What the scan's alerts have delivered, so nothing is alerted twice.
+
+    `alert_deliveries` holds each mention a channel accepted (a channel is a hash of its URL:
+    webhook and Apprise URLs carry tokens and are never stored), so a channel that failed is
+    retried alone; `mentions.alerted_at` is set once every channel has it. `alerts` holds each
+    channel's last accepted message, for the rate limit."""
+    db.execute("ALTER TABLE mentions ADD COLUMN alerted_at TEXT")
+    db.execute(
+        """
+        CREATE TABLE alerts (
+            channel      TEXT PRIMARY KEY,
+            last_sent_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE alert_deliveries (
+            mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+            channel    TEXT NOT NULL,
+            sent_at    TEXT NOT NULL,
+            PRIMARY KEY (mention_id, channel)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_mentions,
     create_source_state,
@@ -201,6 +229,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     add_canonical_url,
     add_triage,
     add_digests,
+    add_alerts,
 ]
 
 

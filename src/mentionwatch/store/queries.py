@@ -754,6 +754,58 @@ class Store:
             seconds=round(time.perf_counter() - began, 3),
         )
 
+    # --- alerts -----------------------------------------------------------------------------
+
+    def alert_candidates(self) -> list[StoredMention]:
+        """Open mentions that need an answer (negative by the effective label, or questions),
+        not spam, not yet alerted: the scan's alerts rank them by priority and SLA."""
+        rows = self.db.execute(
+            f"SELECT {_MENTION_COLUMNS} FROM mentions"
+            f" WHERE status = 'open' AND {EFFECTIVE_SPAM} = 0 AND alerted_at IS NULL"
+            f" AND ({EFFECTIVE_LABEL} = 'negative' OR question = 1)"
+            " ORDER BY created_at, id"
+        ).fetchall()
+        return [_row_to_mention(row) for row in rows]
+
+    def alert_delivered(self, channel: str) -> set[int]:
+        """Mentions not yet fully alerted that this channel already accepted."""
+        rows = self.db.execute(
+            "SELECT d.mention_id FROM alert_deliveries d JOIN mentions m ON m.id = d.mention_id"
+            " WHERE d.channel = ? AND m.alerted_at IS NULL",
+            (channel,),
+        ).fetchall()
+        return {int(row[0]) for row in rows}
+
+    def last_alert_at(self, channel: str) -> datetime | None:
+        """When this channel last accepted an alert message (the rate limit)."""
+        row = self.db.execute(
+            "SELECT last_sent_at FROM alerts WHERE channel = ?", (channel,)
+        ).fetchone()
+        return from_db_time(row[0]) if row else None
+
+    def record_alert(self, channel: str, mention_ids: Sequence[int], sent_at: datetime) -> None:
+        """One channel accepted a message about these mentions: call only after it did."""
+        at = to_db_time(sent_at)
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO alert_deliveries (mention_id, channel, sent_at)"
+                " VALUES (?, ?, ?)",
+                [(mention_id, channel, at) for mention_id in mention_ids],
+            )
+            db.execute(
+                "INSERT INTO alerts (channel, last_sent_at) VALUES (?, ?)"
+                " ON CONFLICT (channel) DO UPDATE SET last_sent_at = excluded.last_sent_at",
+                (channel, at),
+            )
+
+    def mark_alerted(self, mention_ids: Sequence[int], at: datetime) -> None:
+        """Every channel has these mentions: never alert them again."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE mentions SET alerted_at = ? WHERE id = ? AND alerted_at IS NULL",
+                [(to_db_time(at), mention_id) for mention_id in mention_ids],
+            )
+
     # --- thread checks --------------------------------------------------------------------
 
     def thread_candidates(self, sources: Sequence[str]) -> list[StoredMention]:

@@ -189,6 +189,12 @@ def scan_report_json(report: ScanReport) -> dict[str, Any]:
             "answered": report.threads.answered,
             "errors": report.threads.errors,
         },
+        "alerts": {
+            "alerted": report.alerts.alerted,
+            "messages": report.alerts.messages,
+            "held": report.alerts.held,
+            "errors": report.alerts.errors,
+        },
     }
 
 

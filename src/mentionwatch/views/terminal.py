@@ -22,6 +22,7 @@ from mentionwatch.config import format_duration
 from mentionwatch.evaluate import ClassScores, LabelEvaluation
 from mentionwatch.inbox import InboxEntry, InboxView
 from mentionwatch.models import (
+    AlertReport,
     Classification,
     MentionStatus,
     Reply,
@@ -552,6 +553,22 @@ def _outcome(report: SourceReport) -> Text:
     return Text(report.outcome.value.replace("_", " "), style=style)
 
 
+def alerts_summary(alerts: AlertReport) -> str:
+    """The scan's alerts in one line ("" when there was nothing to alert)."""
+    parts = []
+    if alerts.alerted or alerts.messages:
+        parts.append(
+            f"alerted {alerts.alerted} mention{'s' if alerts.alerted != 1 else ''}"
+            f" ({alerts.messages} message{'s' if alerts.messages != 1 else ''})"
+        )
+    if alerts.held:
+        parts.append(f"{alerts.held} held back by [alerts] min_interval until the next message")
+    if alerts.errors:
+        errors = "; ".join(safe(e, single_line=True) for e in alerts.errors)
+        parts.append(f"alert delivery failed ({errors}); retried by the next scan")
+    return ("Alerts: " + ", ".join(parts) + ".") if parts else ""
+
+
 def scan_summary(report: ScanReport) -> Text:
     seconds = (report.finished_at - report.started_at).total_seconds()
     polled = len(report.sources)
@@ -585,6 +602,9 @@ def scan_summary(report: ScanReport) -> Text:
             summary.append(f"\n{name}: permanently moved to ", style="yellow")
             summary.append(safe(source.moved_to, single_line=True), style="yellow")
             summary.append("; update its address in the config", style="yellow")
+    alert_line = alerts_summary(report.alerts)
+    if alert_line:
+        summary.append("\n" + alert_line, style="bold red" if report.alerts.errors else "")
     for name, quiet in report.silent:
         summary.append(
             f"\n{safe(name, single_line=True)}: SILENT, nothing new for {age(quiet)}"
