@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -172,3 +172,45 @@ def test_the_message_is_multipart_alternative_with_counts_in_the_subject(
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     assert message["Subject"] == digest.subject
+
+
+# --- the demo data: the digest a new user sees first ------------------------------------------
+
+DEMO_NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+
+
+def _demo_digest(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The bundled demo scanned at a fixed time, one source at a time (so mention ids, which
+    the digest shows, do not depend on which server answered first)."""
+    from dataclasses import replace
+
+    from mentionwatch.config import HttpConfig
+    from mentionwatch.demo import demo_config
+    from mentionwatch.demo.platforms import DEMO_ENVIRON
+    from mentionwatch.demo.server import load_dataset, serve_demo
+    from mentionwatch.scan import run_scan
+
+    dataset = load_dataset()
+    database = tmp_path / "demo.db"
+    with serve_demo(dataset, now=DEMO_NOW) as site, Store.open(database) as store:
+        config = demo_config(dataset, site.sources, database)
+        config = replace(config, http=HttpConfig(concurrency=1, per_host=1))
+        run_scan(config, store, force=True, clock=lambda: DEMO_NOW, environ=DEMO_ENVIRON)
+        digest_config = parse_config(
+            {
+                "brand": dataset["brand"],
+                "digest": {"from": "mw@brightloop.example", "to": ["lead@brightloop.example"]},
+            },
+            tmp_path / "config.toml",
+        )
+        return build_digest(store, digest_config, now=DEMO_NOW + timedelta(minutes=5))
+
+
+@pytest.mark.parametrize("part", ["txt", "html"])
+def test_golden_files_of_the_demo_data(tmp_path: Path, part: str) -> None:
+    digest = _demo_digest(tmp_path)
+    rendered = render_text(digest) if part == "txt" else render_html(digest)
+    golden = GOLDEN / f"demo.{part}"
+    if os.environ.get("MENTIONWATCH_UPDATE_GOLDEN"):
+        golden.write_text(rendered, encoding="utf-8")
+    assert rendered == golden.read_text(encoding="utf-8")
