@@ -741,6 +741,118 @@ def classify(
             console.print(classification_line(line, verdict))
 
 
+class StatsByChoice(str, Enum):
+    SOURCE = "source"
+    RESPONDER = "responder"
+    DAY = "day"
+
+
+def _look_back(value: str, option: str) -> Any:
+    from mentionwatch.config import parse_duration
+
+    try:
+        return parse_duration(value)
+    except (ValueError, OverflowError):
+        raise typer.BadParameter(
+            f'expected a duration like "24h" or "30d", got {value!r}', param_hint=option
+        ) from None
+
+
+@app.command()
+def stats(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    since: Annotated[
+        str, typer.Option(help='The period: mentions posted this far back, e.g. "7d".')
+    ] = "30d",
+    by: Annotated[
+        StatsByChoice, typer.Option("--by", help="Break the figures down by this.")
+    ] = StatsByChoice.SOURCE,
+    as_json: JsonOption = False,
+) -> None:
+    """How well the team responds: mentions by sentiment and source, share negative,
+    response rates for negative mentions and questions, median and 90th-percentile time to
+    first response, SLA breaches, answers per responder and a per-day sentiment trend.
+
+    Every figure is computed over the mentions posted in the period (spam counted apart) and
+    says what it is out of.
+
+    Example: mentionwatch stats --since 7d --by responder
+    """
+    from mentionwatch.config import BrandConfig
+    from mentionwatch.stats import StatsBy, build_stats
+    from mentionwatch.views.export import stats_json, write_json
+    from mentionwatch.views.terminal import stats_report
+
+    period = _look_back(since, "--since")
+    with _reported_errors():
+        loaded = _config_if_any(config)
+        with _open_store(db, loaded) as store:
+            figures = build_stats(
+                store,
+                sla=loaded.brand.sla if loaded else BrandConfig.sla,
+                now=_now(),
+                since=period,
+                by=StatsBy(by.value),
+            )
+    if as_json:
+        write_json(stats_json(figures), sys.stdout)
+        return
+    console = _console()
+    console.print(stats_report(console, figures))
+
+
+@app.command()
+def advocates(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    since: Annotated[
+        str, typer.Option(help='Positive posts from this far back, e.g. "30d".')
+    ] = "90d",
+    min_posts: Annotated[
+        int, typer.Option("--min-posts", help="Positive posts an author needs.", min=1)
+    ] = 2,
+    limit: Annotated[int, typer.Option(help="Show at most this many.", min=1)] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Authors who repeatedly post positively about the brand (never its own accounts, never
+    spam), with their reach and latest post, so the team can thank them. Most posts first,
+    then most reach.
+
+    Example: mentionwatch advocates --since 30d --min-posts 3
+    """
+    from mentionwatch.config import format_duration
+    from mentionwatch.stats import find_advocates
+    from mentionwatch.views.export import advocate_json, write_json
+    from mentionwatch.views.terminal import advocates_table
+
+    period = _look_back(since, "--since")
+    with _reported_errors():
+        loaded = _config_if_any(config)
+        with _open_store(db, loaded) as store:
+            found = find_advocates(
+                store,
+                loaded.brand if loaded else None,
+                now=_now(),
+                since=period,
+                min_posts=min_posts,
+                limit=limit,
+            )
+    if as_json:
+        write_json([advocate_json(a) for a in found], sys.stdout)
+        return
+    window = format_duration(period)
+    if not found:
+        typer.echo(f"No author posted positively at least {min_posts} times in the last {window}.")
+        return
+    console = _console()
+    console.print(
+        advocates_table(
+            console, found, f"Posted positively at least {min_posts} times in the last {window}"
+        )
+    )
+
+
 class DigestFormat(str, Enum):
     TEXT = "text"
     HTML = "html"

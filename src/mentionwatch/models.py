@@ -281,3 +281,58 @@ class RescoreReport:
     spam_changes: int = 0
     question_changes: int = 0
     seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class StatsRow:
+    """What `mentionwatch stats` counts for one group of a period (a source, a responder, a
+    day, or the whole period with `key` ""). Every field is computed in SQL by the store;
+    the rates are percentages, None when their denominator is 0 (never a division by zero)."""
+
+    key: str = ""
+    #: Mentions posted in the period, not spam, not the brand's own.
+    mentions: int = 0
+    #: Mentions posted in the period judged spam (a person's mark wins): counted apart.
+    spam: int = 0
+    negative: int = 0
+    neutral: int = 0
+    positive: int = 0
+    #: negative / mentions.
+    share_negative: float | None = None
+    negative_answered: int = 0
+    #: negative_answered / negative.
+    negative_response_rate: float | None = None
+    questions: int = 0
+    questions_answered: int = 0
+    #: questions_answered / questions.
+    question_response_rate: float | None = None
+    answered: int = 0
+    #: Answered mentions with a time to first response (the denominator of the times).
+    timed: int = 0
+    median_response_s: float | None = None
+    #: Nearest rank: the smallest time at least 90% of the timed answers did not exceed.
+    p90_response_s: int | None = None
+    #: Timed answers that came later than `brand.sla`; late_rate = answered_late / timed.
+    answered_late: int = 0
+    late_rate: float | None = None
+    #: Open mentions that need an answer (negative or a question).
+    open_needing_answer: int = 0
+    #: Of those, the ones waiting longer than `brand.sla`; open_past_sla / open_needing_answer.
+    open_past_sla: int = 0
+    open_past_sla_rate: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Advocate:
+    """An author who repeatedly posted positively about the brand in a period."""
+
+    author: str
+    kind: str
+    posts: int
+    #: The largest reach among their posts (None when the platform gives none).
+    reach: int | None
+    latest_id: int
+    latest_at: datetime
+    latest_snippet: str
+    latest_url: str
+    latest_source: str

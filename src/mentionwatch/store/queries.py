@@ -8,11 +8,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
 from mentionwatch.models import (
+    Advocate,
     Classification,
     Mention,
     MentionStatus,
@@ -25,6 +26,7 @@ from mentionwatch.models import (
     SourceOutcome,
     SourceReport,
     SourceState,
+    StatsRow,
     StoredMention,
 )
 from mentionwatch.store.db import connect, from_db_time, to_db_time
@@ -40,6 +42,14 @@ _MENTION_COLUMNS = """
 #: indexes of `migrations.add_triage`, so SQLite uses them.
 EFFECTIVE_SPAM = "coalesce(spam_mark, spam)"
 EFFECTIVE_LABEL = "coalesce(human_label, label)"
+#: How `period_stats` groups a period: chosen from this table, never from user text.
+_STATS_GROUPS: dict[str | None, str] = {
+    None: "''",
+    "source": "source",
+    "responder": "coalesce(answered_by, '')",
+    "day": "substr(created_at, 1, 10)",
+}
+_STATS_FIELDS = [name for name in StatsRow.__dataclass_fields__ if name != "key"]
 
 
 def hits_json(hits: Sequence[tuple[str, str, float]]) -> str:
@@ -627,6 +637,139 @@ class Store:
             (to_db_time(since),),
         ).fetchall()
         return [(row[0], SentimentLabel(row[1]), int(row[2])) for row in rows]
+
+    # --- stats and advocates ---------------------------------------------------------------
+
+    def period_stats(
+        self, start: datetime, end: datetime, *, sla_s: int, by: str | None = None
+    ) -> list[StatsRow]:
+        """`mentionwatch stats`: mentions posted in [start, end], not the brand's own, counted
+        per group (`by`: None for the whole period, "source", "responder" or "day"), every
+        figure computed here: counts by effective label and spam, response rates, the median
+        (mean of the middle one or two) and nearest-rank 90th percentile of
+        `first_response_s`, and SLA breaches. A rate whose denominator is 0 is NULL."""
+        group = _STATS_GROUPS[by]
+        order = {
+            None: "c.grp",
+            "source": "c.mentions DESC, c.grp",
+            "responder": "c.answered DESC, c.grp",
+            "day": "c.grp",
+        }[by]
+        having = "WHERE c.answered > 0" if by == "responder" else ""
+        needs_answer = "(lbl = 'negative' OR question = 1)"
+        rows = self.db.execute(
+            f"""
+            WITH period AS (
+                SELECT {group} AS grp, {EFFECTIVE_SPAM} AS is_spam, {EFFECTIVE_LABEL} AS lbl,
+                       question, status, first_response_s, created_at
+                  FROM mentions
+                 WHERE status != 'own' AND created_at >= :start AND created_at <= :end
+            ),
+            counts AS (
+                SELECT grp,
+                       sum(is_spam != 0) AS spam,
+                       sum(is_spam = 0) AS mentions,
+                       sum(is_spam = 0 AND lbl = 'negative') AS negative,
+                       sum(is_spam = 0 AND lbl = 'neutral') AS neutral,
+                       sum(is_spam = 0 AND lbl = 'positive') AS positive,
+                       sum(is_spam = 0 AND lbl = 'negative' AND status = 'answered')
+                           AS negative_answered,
+                       sum(is_spam = 0 AND question = 1) AS questions,
+                       sum(is_spam = 0 AND question = 1 AND status = 'answered')
+                           AS questions_answered,
+                       sum(is_spam = 0 AND status = 'answered') AS answered,
+                       sum(is_spam = 0 AND status = 'open' AND {needs_answer})
+                           AS open_needing_answer,
+                       sum(is_spam = 0 AND status = 'open' AND {needs_answer}
+                           AND created_at < :deadline) AS open_past_sla
+                  FROM period GROUP BY grp
+            ),
+            ranked AS (
+                SELECT grp, first_response_s AS s,
+                       row_number() OVER (PARTITION BY grp ORDER BY first_response_s) AS k,
+                       count(*) OVER (PARTITION BY grp) AS n
+                  FROM period
+                 WHERE is_spam = 0 AND status = 'answered' AND first_response_s IS NOT NULL
+            ),
+            times AS (
+                SELECT grp, max(n) AS timed,
+                       avg(CASE WHEN k IN ((n + 1) / 2, (n + 2) / 2) THEN s END) AS median_s,
+                       max(CASE WHEN k = (9 * n + 9) / 10 THEN s END) AS p90_s,
+                       sum(s > :sla) AS late
+                  FROM ranked GROUP BY grp
+            )
+            SELECT c.*, coalesce(t.timed, 0) AS timed, t.median_s AS median_response_s,
+                   t.p90_s AS p90_response_s,
+                   coalesce(t.late, 0) AS answered_late,
+                   CASE WHEN c.mentions > 0 THEN 100.0 * c.negative / c.mentions END
+                       AS share_negative,
+                   CASE WHEN c.negative > 0 THEN 100.0 * c.negative_answered / c.negative END
+                       AS negative_response_rate,
+                   CASE WHEN c.questions > 0
+                        THEN 100.0 * c.questions_answered / c.questions END
+                       AS question_response_rate,
+                   CASE WHEN t.timed > 0 THEN 100.0 * t.late / t.timed END AS late_rate,
+                   CASE WHEN c.open_needing_answer > 0
+                        THEN 100.0 * c.open_past_sla / c.open_needing_answer END
+                       AS open_past_sla_rate
+              FROM counts c LEFT JOIN times t ON t.grp = c.grp
+              {having}
+             ORDER BY {order}
+            """,
+            {
+                "start": to_db_time(start),
+                "end": to_db_time(end),
+                "deadline": to_db_time(end - timedelta(seconds=sla_s)),
+                "sla": sla_s,
+            },
+        ).fetchall()
+        return [
+            StatsRow(
+                key=row["grp"],
+                **{name: row[name] for name in _STATS_FIELDS},
+            )
+            for row in rows
+        ]
+
+    def advocates(
+        self, since: datetime, *, min_posts: int = 2, limit: int | None = None
+    ) -> list[Advocate]:
+        """Authors with at least `min_posts` positive posts (effective label) since `since`,
+        not spam, not the brand's own, per platform kind and handle: their post count, largest
+        reach and latest post. Most posts first, then most reach, then most recent."""
+        rows = self.db.execute(
+            f"""
+            WITH praise AS (
+                SELECT id, kind, source, author, reach, snippet, title, url, created_at,
+                       row_number() OVER (PARTITION BY kind, author
+                                          ORDER BY created_at DESC, id DESC) AS k,
+                       count(*) OVER (PARTITION BY kind, author) AS posts,
+                       max(reach) OVER (PARTITION BY kind, author) AS top_reach
+                  FROM mentions
+                 WHERE status != 'own' AND {EFFECTIVE_SPAM} = 0
+                   AND {EFFECTIVE_LABEL} = 'positive'
+                   AND author IS NOT NULL AND author != '' AND created_at >= ?
+            )
+            SELECT * FROM praise WHERE k = 1 AND posts >= ?
+             ORDER BY posts DESC, coalesce(top_reach, -1) DESC, created_at DESC, author
+             LIMIT ?
+            """,
+            (to_db_time(since), min_posts, -1 if limit is None else limit),
+        ).fetchall()
+        return [
+            Advocate(
+                author=row["author"],
+                kind=row["kind"],
+                posts=row["posts"],
+                reach=row["top_reach"],
+                latest_id=row["id"],
+                latest_at=from_db_time(row["created_at"]),  # type: ignore[arg-type]
+                latest_snippet=row["snippet"] or row["title"],
+                latest_url=row["url"],
+                latest_source=row["source"],
+            )
+            for row in rows
+        ]
 
     # --- the team's marks ----------------------------------------------------------------
 

@@ -13,14 +13,17 @@ from mentionwatch.config import format_duration
 from mentionwatch.evaluate import ClassScores, LabelEvaluation
 from mentionwatch.inbox import InboxEntry
 from mentionwatch.models import (
+    Advocate,
     Classification,
     Reply,
     RescoreReport,
     ScanReport,
     SourceReport,
+    StatsRow,
     StoredMention,
 )
 from mentionwatch.overview import SourceOverview
+from mentionwatch.stats import Stats
 from mentionwatch.text import is_unsafe_char, safe
 
 
@@ -305,3 +308,86 @@ def _csv_safe(value: str) -> str:
     value = safe(value, single_line=True)
     # A cell starting with = + - @ is run as a formula by spreadsheets: defuse it.
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def _share(count: int, of: int, percent: float | None) -> dict[str, Any]:
+    return {"count": count, "of": of, "percent": None if percent is None else round(percent, 1)}
+
+
+def stats_row_json(row: StatsRow) -> dict[str, Any]:
+    """One group's figures (or the whole period's), each with its denominator."""
+    return {
+        "mentions": {
+            "total": row.mentions,
+            "negative": row.negative,
+            "neutral": row.neutral,
+            "positive": row.positive,
+            "spam": row.spam,
+        },
+        "share_negative": _share(row.negative, row.mentions, row.share_negative),
+        "negative_answered": _share(
+            row.negative_answered, row.negative, row.negative_response_rate
+        ),
+        "questions_answered": _share(
+            row.questions_answered, row.questions, row.question_response_rate
+        ),
+        "response_time": {
+            "answered": row.answered,
+            "timed": row.timed,
+            "median_seconds": row.median_response_s,
+            "p90_seconds": row.p90_response_s,
+        },
+        "answered_late": _share(row.answered_late, row.timed, row.late_rate),
+        "open_past_sla": _share(row.open_past_sla, row.open_needing_answer, row.open_past_sla_rate),
+    }
+
+
+def stats_json(stats: Stats) -> dict[str, Any]:
+    return {
+        "period": {
+            "start": iso(stats.start),
+            "end": iso(stats.end),
+            "since": format_duration(stats.since),
+        },
+        "sla_seconds": int(stats.sla.total_seconds()),
+        "by": stats.by.value,
+        "empty": stats.empty,
+        **stats_row_json(stats.total),
+        "groups": [{"key": row.key, **stats_row_json(row)} for row in stats.groups],
+        "responders": [
+            {
+                "responder": row.key or None,
+                "answers": row.answered,
+                "median_seconds": row.median_response_s,
+                "p90_seconds": row.p90_response_s,
+                "answered_late": _share(row.answered_late, row.timed, row.late_rate),
+            }
+            for row in stats.responders
+        ],
+        "trend": [
+            {
+                "day": row.key,
+                "negative": row.negative,
+                "neutral": row.neutral,
+                "positive": row.positive,
+                "spam": row.spam,
+            }
+            for row in stats.trend
+        ],
+    }
+
+
+def advocate_json(advocate: Advocate) -> dict[str, Any]:
+    return {
+        "author": advocate.author,
+        "kind": advocate.kind,
+        "posts": advocate.posts,
+        "reach": advocate.reach,
+        "latest": {
+            "id": advocate.latest_id,
+            "source": advocate.latest_source,
+            "created_at": iso(advocate.latest_at),
+            "snippet": advocate.latest_snippet,
+            "url": advocate.latest_url,
+        },
+    }

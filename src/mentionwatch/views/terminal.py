@@ -22,6 +22,7 @@ from mentionwatch.config import format_duration
 from mentionwatch.evaluate import ClassScores, LabelEvaluation
 from mentionwatch.inbox import InboxEntry, InboxView
 from mentionwatch.models import (
+    Advocate,
     AlertReport,
     Classification,
     MentionStatus,
@@ -34,6 +35,7 @@ from mentionwatch.models import (
     StoredMention,
 )
 from mentionwatch.overview import SourceOverview
+from mentionwatch.stats import Stats
 from mentionwatch.text import safe
 from mentionwatch.text import snippet as one_line
 
@@ -687,3 +689,190 @@ def sources_table(console: Console, rows: Sequence[SourceOverview], now: datetim
 
 def _ago(moment: datetime | None, now: datetime) -> str:
     return f"{age(now - moment)} ago" if moment else "-"
+
+
+# --- stats and advocates ------------------------------------------------------------------
+
+
+def _of(count: int, of: int, noun: str, verb: str, percent: float | None) -> str:
+    """ "7 of 12 negative mentions answered (58%)"; "no negative mentions" when `of` is 0.
+    `noun` is singular; a "|" marks where its plural "s" goes when not at the end."""
+    head, _, tail = noun.partition("|")
+    if not of or percent is None:
+        return f"no {head}s{tail}"
+    return f"{count} of {of} {head if of == 1 else head + 's'}{tail} {verb} ({percent:.0f}%)"
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else age(timedelta(seconds=value))
+
+
+def _period_text(stats: Stats) -> str:
+    return (
+        f"{stats.start:%Y-%m-%d %H:%M} to {stats.end:%Y-%m-%d %H:%M} UTC"
+        f" (last {format_duration(stats.since)})"
+    )
+
+
+def stats_report(console: Console, stats: Stats) -> RenderableType:
+    """The period's figures, each with its denominator, then the --by table, the responders
+    and the per-day sentiment trend."""
+    from mentionwatch.views.digest import sparkline
+
+    total = stats.total
+    sla = format_duration(stats.sla)
+    lines: list[RenderableType] = [Text(f"Mentions posted {_period_text(stats)}.", style="bold")]
+    if stats.empty:
+        lines.append(Text("No mentions were posted in this period: nothing to measure."))
+        return Group(*lines)
+    lines.append(
+        Text(
+            f"{_plural(total.mentions, 'mention')}: {total.negative} negative,"
+            f" {total.neutral} neutral, {total.positive} positive"
+            f" ({total.spam} spam counted apart, in no other figure)."
+        )
+    )
+    share = _of(total.negative, total.mentions, "mention", "negative", total.share_negative)
+    lines.append(Text(f"Share negative: {share}."))
+    lines.append(
+        Text(
+            "Response rate: "
+            + _of(
+                total.negative_answered,
+                total.negative,
+                "negative mention",
+                "answered",
+                total.negative_response_rate,
+            )
+            + "; "
+            + _of(
+                total.questions_answered,
+                total.questions,
+                "question",
+                "answered",
+                total.question_response_rate,
+            )
+            + "."
+        )
+    )
+    if total.timed:
+        lines.append(
+            Text(
+                f"Time to first response: median {_seconds(total.median_response_s)},"
+                f" 90th percentile {_seconds(total.p90_response_s)}"
+                f" (over {total.timed} answered mention{'' if total.timed == 1 else 's'})."
+            )
+        )
+    else:
+        lines.append(Text("Time to first response: no mention posted in the period was answered."))
+    lines.append(
+        Text(
+            f"SLA ({sla}): "
+            + _of(
+                total.answered_late,
+                total.timed,
+                "answered mention",
+                f"answered later than {sla}",
+                total.late_rate,
+            )
+            + "; "
+            + _of(
+                total.open_past_sla,
+                total.open_needing_answer,
+                "open mention| needing an answer",
+                f"waiting longer than {sla}",
+                total.open_past_sla_rate,
+            )
+            + "."
+        )
+    )
+    lines.append(Text(""))
+    lines.append(_stats_groups_table(console, stats))
+    if stats.by.value != "responder":
+        lines.append(Text(""))
+        lines.append(_responders_table(console, stats))
+    lines.append(Text(""))
+    counts = {label: [getattr(day, label.value) for day in stats.trend] for label in SentimentLabel}
+    top = max((max(values, default=0) for values in counts.values()), default=0)
+    first, last = stats.trend[0].key, stats.trend[-1].key
+    lines.append(Text(f"Sentiment per day, {first} to {last} (spam excluded):"))
+    for label, values in counts.items():
+        line = Text(f"  {label.value:9}")
+        line.append(sparkline(values, top), style=LABEL_STYLE[label])
+        line.append(f"  {sum(values)}")
+        lines.append(line)
+    return Group(*lines)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}%"
+
+
+def _stats_groups_table(console: Console, stats: Stats) -> RenderableType:
+    by = stats.by.value
+    if by == "responder":
+        return _responders_table(console, stats)
+    table = _table(console, f"By {by}")
+    table.add_column(by)
+    for name in ("mentions", "neg", "neu", "pos", "spam", "neg %", "neg answered",
+                 "questions answered", "median", "p90", "late", "open past SLA"):  # fmt: skip
+        table.add_column(name, justify="right")
+    for row in stats.groups:
+        table.add_row(
+            untrusted(row.key),
+            str(row.mentions),
+            str(row.negative),
+            str(row.neutral),
+            str(row.positive),
+            str(row.spam),
+            _percent(row.share_negative),
+            f"{row.negative_answered}/{row.negative} {_percent(row.negative_response_rate)}",
+            f"{row.questions_answered}/{row.questions} {_percent(row.question_response_rate)}",
+            _seconds(row.median_response_s),
+            _seconds(row.p90_response_s),
+            f"{row.answered_late}/{row.timed}",
+            f"{row.open_past_sla}/{row.open_needing_answer}",
+        )
+    return table
+
+
+def _responders_table(console: Console, stats: Stats) -> RenderableType:
+    if not stats.responders:
+        return Text("Answers per responder: no mention posted in the period was answered.")
+    table = _table(console, "Answers per responder")
+    table.add_column("responder")
+    for name in ("answers", "median", "p90", "late"):
+        table.add_column(name, justify="right")
+    for row in stats.responders:
+        table.add_row(
+            untrusted(row.key or "(not recorded)"),
+            str(row.answered),
+            _seconds(row.median_response_s),
+            _seconds(row.p90_response_s),
+            f"{row.answered_late}/{row.timed}",
+        )
+    return table
+
+
+def advocates_table(console: Console, advocates: Sequence[Advocate], title: str) -> Table:
+    table = _table(console, title)
+    table.add_column("author")
+    table.add_column("kind")
+    table.add_column("posts", justify="right")
+    table.add_column("reach", justify="right")
+    table.add_column("latest", justify="right")
+    table.add_column("id", justify="right")
+    table.add_column("latest post")
+    table.add_column("link")
+    for advocate in advocates:
+        table.add_row(
+            untrusted(advocate.author),
+            untrusted(advocate.kind),
+            str(advocate.posts),
+            "-" if advocate.reach is None else str(advocate.reach),
+            f"{advocate.latest_at:%Y-%m-%d}",
+            str(advocate.latest_id),
+            untrusted(advocate.latest_snippet, width=60),
+            short_link(advocate.latest_url),
+        )
+    return table
