@@ -134,6 +134,8 @@ class StoredMention:
     human_label: SentimentLabel | None = None
     #: What the domain layer saw when it was scored: (kind, what, valence) for each hit.
     explanation: tuple[tuple[str, str, float], ...] = ()
+    #: The team member who owns it (`mentionwatch assign ID WHO`); None when unassigned.
+    assignee: str | None = None
 
     @property
     def effective_spam(self) -> bool:

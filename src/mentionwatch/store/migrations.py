@@ -220,6 +220,87 @@ def add_alerts(db: sqlite3.Connection) -> None:
     )
 
 
+def add_workflow(db: sqlite3.Connection) -> None:
+    """Who owns a mention, what the team noted on it, and every change of its status.
+
+    `status_history` keeps one row per change (who, when, from, to), written by the store
+    method that makes the change, so `show` can tell the whole story of a mention.
+    """
+    db.execute("ALTER TABLE mentions ADD COLUMN assignee TEXT")
+    # `inbox --assignee WHO` / `--unassigned` read open mentions of one owner.
+    db.execute("CREATE INDEX mentions_status_assignee ON mentions (status, assignee, created_at)")
+    db.execute(
+        """
+        CREATE TABLE mention_notes (
+            id         INTEGER PRIMARY KEY,
+            mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+            author     TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            text       TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX mention_notes_mention ON mention_notes (mention_id, created_at)")
+    db.execute(
+        """
+        CREATE TABLE status_history (
+            id          INTEGER PRIMARY KEY,
+            mention_id  INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+            changed_at  TEXT NOT NULL,
+            changed_by  TEXT,
+            from_status TEXT,
+            to_status   TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX status_history_mention ON status_history (mention_id, changed_at)")
+
+
+def add_search_index(db: sqlite3.Connection) -> None:
+    """Full-text search over every stored mention (SQLite FTS5).
+
+    An external-content table: the index holds only tokens, the text stays in `mentions` once.
+    Triggers keep it in step with every insert, update and delete (prune included), so no
+    code path can forget it. The porter stemmer lets "refund" find "refunds" and "refunded".
+    """
+    db.execute(
+        """
+        CREATE VIRTUAL TABLE mentions_fts USING fts5 (
+            title, text, author,
+            content = 'mentions', content_rowid = 'id',
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER mentions_fts_insert AFTER INSERT ON mentions BEGIN
+            INSERT INTO mentions_fts (rowid, title, text, author)
+            VALUES (new.id, new.title, new.text, coalesce(new.author, ''));
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER mentions_fts_delete AFTER DELETE ON mentions BEGIN
+            INSERT INTO mentions_fts (mentions_fts, rowid, title, text, author)
+            VALUES ('delete', old.id, old.title, old.text, coalesce(old.author, ''));
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER mentions_fts_update AFTER UPDATE OF title, text, author ON mentions BEGIN
+            INSERT INTO mentions_fts (mentions_fts, rowid, title, text, author)
+            VALUES ('delete', old.id, old.title, old.text, coalesce(old.author, ''));
+            INSERT INTO mentions_fts (rowid, title, text, author)
+            VALUES (new.id, new.title, new.text, coalesce(new.author, ''));
+        END
+        """
+    )
+    db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_mentions,
     create_source_state,
@@ -230,6 +311,8 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     add_triage,
     add_digests,
     add_alerts,
+    add_workflow,
+    add_search_index,
 ]
 
 

@@ -29,19 +29,19 @@ from mentionwatch.models import (
     StatsRow,
     StoredMention,
 )
+from mentionwatch.store.archive import ArchiveQueries
 from mentionwatch.store.db import connect, from_db_time, to_db_time
+from mentionwatch.store.rows import (
+    EFFECTIVE_LABEL,
+    EFFECTIVE_SPAM,
+    MENTION_COLUMNS,
+    hits_json,
+    row_to_mention,
+    signals_from_json,
+)
+from mentionwatch.store.workflow import WorkflowQueries
 from mentionwatch.text import canonical_url
 
-_MENTION_COLUMNS = """
-    id, source, kind, native_id, url, author, title, text, created_at, fetched_at, matched_term,
-    compound, label, snippet, status, answered_at, answered_by, status_changed_at, reach,
-    thread_ref, answered_url, marked_by, first_response_s, thread_checked_at, reopened_at,
-    vader_compound, question, spam, spam_signals, spam_mark, human_label, explanation
-"""
-#: What the inbox reads: a person's marks win over the classifier. Written exactly as in the
-#: indexes of `migrations.add_triage`, so SQLite uses them.
-EFFECTIVE_SPAM = "coalesce(spam_mark, spam)"
-EFFECTIVE_LABEL = "coalesce(human_label, label)"
 #: How `period_stats` groups a period: chosen from this table, never from user text.
 _STATS_GROUPS: dict[str | None, str] = {
     None: "''",
@@ -50,20 +50,6 @@ _STATS_GROUPS: dict[str | None, str] = {
     "day": "substr(created_at, 1, 10)",
 }
 _STATS_FIELDS = [name for name in StatsRow.__dataclass_fields__ if name != "key"]
-
-
-def hits_json(hits: Sequence[tuple[str, str, float]]) -> str:
-    return json.dumps([{"kind": k, "what": w, "valence": v} for k, w, v in hits])
-
-
-def hits_from_json(value: str | None) -> tuple[tuple[str, str, float], ...]:
-    if not value:
-        return ()
-    return tuple((h["kind"], h["what"], float(h["valence"])) for h in json.loads(value))
-
-
-def signals_from_json(value: str | None) -> tuple[str, ...]:
-    return tuple(json.loads(value)) if value else ()
 
 
 def _verdict_columns(verdict: Classification) -> tuple[object, ...]:
@@ -80,45 +66,11 @@ def _verdict_columns(verdict: Classification) -> tuple[object, ...]:
     )
 
 
-def _row_to_mention(row: sqlite3.Row) -> StoredMention:
-    return StoredMention(
-        id=row["id"],
-        source=row["source"],
-        kind=row["kind"],
-        native_id=row["native_id"],
-        url=row["url"],
-        author=row["author"],
-        title=row["title"],
-        text=row["text"],
-        created_at=from_db_time(row["created_at"]),  # type: ignore[arg-type]
-        fetched_at=from_db_time(row["fetched_at"]),  # type: ignore[arg-type]
-        matched_term=row["matched_term"],
-        compound=row["compound"],
-        label=SentimentLabel(row["label"]),
-        snippet=row["snippet"],
-        status=MentionStatus(row["status"]),
-        answered_at=from_db_time(row["answered_at"]),
-        answered_by=row["answered_by"],
-        status_changed_at=from_db_time(row["status_changed_at"]),
-        reach=row["reach"],
-        thread_ref=row["thread_ref"],
-        answered_url=row["answered_url"],
-        marked_by=row["marked_by"],
-        first_response_s=row["first_response_s"],
-        thread_checked_at=from_db_time(row["thread_checked_at"]),
-        reopened_at=from_db_time(row["reopened_at"]),
-        vader_compound=row["vader_compound"],
-        question=bool(row["question"]),
-        spam=bool(row["spam"]),
-        spam_signals=signals_from_json(row["spam_signals"]),
-        spam_mark=None if row["spam_mark"] is None else bool(row["spam_mark"]),
-        human_label=SentimentLabel(row["human_label"]) if row["human_label"] else None,
-        explanation=hits_from_json(row["explanation"]),
-    )
+class Store(WorkflowQueries, ArchiveQueries):
+    """The database. Open with `Store.open(path)`; use as a context manager to close it.
 
-
-class Store:
-    """The database. Open with `Store.open(path)`; use as a context manager to close it."""
+    The team's workflow (assignments, notes, status history) lives in `store/workflow.py`,
+    search, export and pruning in `store/archive.py`; this file holds the rest."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.db = connection
@@ -502,9 +454,9 @@ class Store:
 
     def mention(self, mention_id: int) -> StoredMention | None:
         row = self.db.execute(
-            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE id = ?", (mention_id,)
+            f"SELECT {MENTION_COLUMNS} FROM mentions WHERE id = ?", (mention_id,)
         ).fetchone()
-        return _row_to_mention(row) if row else None
+        return row_to_mention(row) if row else None
 
     def open_mentions(
         self,
@@ -527,11 +479,11 @@ class Store:
             where.append(f"{EFFECTIVE_LABEL} IN ({', '.join('?' for _ in chosen)})")
             params.extend(chosen)
         rows = self.db.execute(
-            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE {' AND '.join(where)}"
+            f"SELECT {MENTION_COLUMNS} FROM mentions WHERE {' AND '.join(where)}"
             " ORDER BY created_at",
             params,
         ).fetchall()
-        return [_row_to_mention(row) for row in rows]
+        return [row_to_mention(row) for row in rows]
 
     def count_open_spam(self, *, sources: Sequence[str] = (), since: datetime | None = None) -> int:
         """Open mentions kept out of the inbox as spam (the inbox caption counts them)."""
@@ -569,11 +521,11 @@ class Store:
     def answered_mentions(self, *, limit: int = 20) -> list[StoredMention]:
         """Answered mentions, most recently answered first."""
         rows = self.db.execute(
-            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE status = 'answered'"
+            f"SELECT {MENTION_COLUMNS} FROM mentions WHERE status = 'answered'"
             " ORDER BY answered_at DESC, id DESC LIMIT ?",
             (limit,),
         ).fetchall()
-        return [_row_to_mention(row) for row in rows]
+        return [row_to_mention(row) for row in rows]
 
     def count_mentions(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM mentions").fetchone()[0])
@@ -620,12 +572,12 @@ class Store:
     def answered_since(self, since: datetime) -> list[StoredMention]:
         """Mentions answered at or after `since`, not spam, first answered first."""
         rows = self.db.execute(
-            f"SELECT {_MENTION_COLUMNS} FROM mentions"
+            f"SELECT {MENTION_COLUMNS} FROM mentions"
             f" WHERE status = 'answered' AND answered_at >= ? AND {EFFECTIVE_SPAM} = 0"
             " ORDER BY answered_at, id",
             (to_db_time(since),),
         ).fetchall()
-        return [_row_to_mention(row) for row in rows]
+        return [row_to_mention(row) for row in rows]
 
     def sentiment_by_day(self, since: datetime) -> list[tuple[str, SentimentLabel, int]]:
         """Mentions posted since `since` per UTC day (YYYY-MM-DD) and effective label; not spam,
@@ -903,12 +855,12 @@ class Store:
         """Open mentions that need an answer (negative by the effective label, or questions),
         not spam, not yet alerted: the scan's alerts rank them by priority and SLA."""
         rows = self.db.execute(
-            f"SELECT {_MENTION_COLUMNS} FROM mentions"
+            f"SELECT {MENTION_COLUMNS} FROM mentions"
             f" WHERE status = 'open' AND {EFFECTIVE_SPAM} = 0 AND alerted_at IS NULL"
             f" AND ({EFFECTIVE_LABEL} = 'negative' OR question = 1)"
             " ORDER BY created_at, id"
         ).fetchall()
-        return [_row_to_mention(row) for row in rows]
+        return [row_to_mention(row) for row in rows]
 
     def alert_delivered(self, channel: str) -> set[int]:
         """Mentions not yet fully alerted that this channel already accepted."""
@@ -957,12 +909,12 @@ class Store:
             return []
         marks = ", ".join("?" for _ in sources)
         rows = self.db.execute(
-            f"SELECT {_MENTION_COLUMNS} FROM mentions"
+            f"SELECT {MENTION_COLUMNS} FROM mentions"
             f" WHERE status = 'open' AND {EFFECTIVE_SPAM} = 0 AND thread_ref IS NOT NULL"
             f" AND source IN ({marks})",
             list(sources),
         ).fetchall()
-        return [_row_to_mention(row) for row in rows]
+        return [row_to_mention(row) for row in rows]
 
     def save_thread_check(
         self,
