@@ -223,8 +223,8 @@ def add_alerts(db: sqlite3.Connection) -> None:
 def add_workflow(db: sqlite3.Connection) -> None:
     """Who owns a mention, what the team noted on it, and every change of its status.
 
-    `status_history` keeps one row per change (who, when, from, to), written by the store
-    method that makes the change, so `show` can tell the whole story of a mention.
+    `mention_history` keeps one row per change of status or assignee (who, when, from, to),
+    written by the store method that makes the change, so `show` can tell a mention's story.
     """
     db.execute("ALTER TABLE mentions ADD COLUMN assignee TEXT")
     # `inbox --assignee WHO` / `--unassigned` read open mentions of one owner.
@@ -243,17 +243,18 @@ def add_workflow(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX mention_notes_mention ON mention_notes (mention_id, created_at)")
     db.execute(
         """
-        CREATE TABLE status_history (
-            id          INTEGER PRIMARY KEY,
-            mention_id  INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
-            changed_at  TEXT NOT NULL,
-            changed_by  TEXT,
-            from_status TEXT,
-            to_status   TEXT NOT NULL
+        CREATE TABLE mention_history (
+            id         INTEGER PRIMARY KEY,
+            mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+            changed_at TEXT NOT NULL,
+            changed_by TEXT,
+            field      TEXT NOT NULL,  -- 'status' or 'assignee'
+            old_value  TEXT,
+            new_value  TEXT
         )
         """
     )
-    db.execute("CREATE INDEX status_history_mention ON status_history (mention_id, changed_at)")
+    db.execute("CREATE INDEX mention_history_mention ON mention_history (mention_id, changed_at)")
 
 
 def add_search_index(db: sqlite3.Connection) -> None:
