@@ -159,12 +159,13 @@ def test_a_disabled_source_with_its_own_interval(tmp_path: Path) -> None:
         pytest.param(
             'colour = "red"\n' + BRAND,
             "colour: unknown key: expected one of alerts, brand, database, digest, http, scan,"
-            " sentiment, smtp, sources",
+            " sentiment, smtp, sources, templates",
             id="unknown top-level key",
         ),
         pytest.param(
             BRAND + 'slaa = "4h"\n',
-            "brand.slaa: unknown key: expected one of exclude, handles, name, sla, terms",
+            "brand.slaa: unknown key: expected one of exclude, handles, name, sla,"
+            " support_contact, terms",
             id="unknown key in brand",
         ),
         pytest.param(

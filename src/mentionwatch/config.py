@@ -114,6 +114,9 @@ class BrandConfig:
     handles: tuple[str, ...] = ()
     #: How long a negative mention may wait for an answer before it breaches the SLA.
     sla: timedelta = timedelta(hours=4)
+    #: Where a customer can continue in private (an address, a link): the reply drafts'
+    #: `{{ support_contact }}`.
+    support_contact: str | None = None
     #: Extra accounts per source kind, from `[brand.handles]` tables (`reddit = [...]`).
     platform_handles: Mapping[str, tuple[str, ...]] = field(
         default_factory=dict, metadata={"config_key": False}
@@ -330,6 +333,9 @@ class Config:
     smtp: SmtpConfig | None = None
     digest: DigestConfig = field(default_factory=DigestConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    #: [templates]: reply draft templates by name (`mentionwatch reply`), checked as strings
+    #: here and compiled only by that command, so loading a config never imports Jinja.
+    templates: Mapping[str, str] = field(default_factory=dict)
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -403,6 +409,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
         "smtp",
         "digest",
         "alerts",
+        "templates",
     }
     reader.reject_unknown(raw, known, "")
     if "brand" not in raw:
@@ -435,6 +442,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
         smtp=reader.build(SmtpConfig, raw["smtp"], "smtp") if "smtp" in raw else None,
         digest=reader.build(DigestConfig, raw.get("digest", {}), "digest"),
         alerts=reader.build(AlertsConfig, raw.get("alerts", {}), "alerts"),
+        templates=reader.templates(raw.get("templates", {})),
     )
 
 
@@ -529,6 +537,14 @@ class _TableReader:
             return value
         raise TypeError(f"unsupported config type {hint!r} at {key_path}")  # a bug in a dataclass
 
+    def templates(self, table: object) -> dict[str, str]:
+        """[templates]: name -> template text; a name is typed after `reply --template`."""
+        templates: dict[str, str] = self.convert(table, Mapping[str, str], "templates")
+        for name in templates:
+            if not _TEMPLATE_NAME.fullmatch(name):
+                self.fail(f"templates.{name}", "a name of letters, digits, - and _")
+        return templates
+
     def brand(self, table: object) -> BrandConfig:
         """[brand]; `handles` is a list, or a table of lists: `all` and one per source kind."""
         if not isinstance(table, Mapping) or not isinstance(table.get("handles"), Mapping):
@@ -584,6 +600,7 @@ class _CommonSourceKeys:
 
 
 _COMMON_SOURCE_KEYS = frozenset(f.name for f in dataclasses.fields(_CommonSourceKeys))
+_TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def _expected(hint: Any) -> str:

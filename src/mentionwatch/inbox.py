@@ -85,10 +85,17 @@ def open_inbox(
     now: datetime,
     sources: Sequence[str] = (),
     since: datetime | None = None,
+    assignee: str | None = None,
+    unassigned: bool = False,
 ) -> Inbox:
-    """One view of the open mentions, ranked, with how many spam posts it leaves out."""
+    """One view of the open mentions, ranked, with how many spam posts it leaves out.
+
+    `assignee` keeps one team member's mentions (names match in any case), `unassigned`
+    those nobody owns; the spam count is of the same owner's."""
     if view is InboxView.SPAM:
-        mentions = store.open_mentions(sources=sources, since=since, spam=True)
+        mentions = store.open_mentions(
+            sources=sources, since=since, spam=True, assignee=assignee, unassigned=unassigned
+        )
         return Inbox(view, rank(mentions, brand, now))
     labels = [SentimentLabel.NEGATIVE] if view is InboxView.NEGATIVE else None
     mentions = store.open_mentions(
@@ -97,6 +104,10 @@ def open_inbox(
         since=since,
         spam=False,
         questions=view is InboxView.QUESTIONS,
+        assignee=assignee,
+        unassigned=unassigned,
     )
-    hidden = store.count_open_spam(sources=sources, since=since)
+    hidden = store.count_open_spam(
+        sources=sources, since=since, assignee=assignee, unassigned=unassigned
+    )
     return Inbox(view, rank(mentions, brand, now), hidden)

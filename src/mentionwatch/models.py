@@ -338,3 +338,87 @@ class Advocate:
     latest_snippet: str
     latest_url: str
     latest_source: str
+
+
+@dataclass(frozen=True, slots=True)
+class MentionNote:
+    """Something a team member wrote about a mention (`mentionwatch note ID TEXT`)."""
+
+    mention_id: int
+    author: str
+    created_at: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MentionChange:
+    """One change of a mention's status or assignee: who made it, when, from what to what."""
+
+    mention_id: int
+    changed_at: datetime
+    #: The person (or, for an automatic change, the brand account that replied); None when
+    #: nobody was named.
+    changed_by: str | None
+    #: "status" or "assignee".
+    field: str
+    #: None for "unassigned" (an assignee field); statuses are `MentionStatus` values.
+    old_value: str | None
+    new_value: str | None
+    #: No person made it: the thread check found a brand reply.
+    automatic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MentionFilter:
+    """Which stored mentions `search` and `export` read; an empty field does not filter."""
+
+    sources: tuple[str, ...] = ()
+    #: The effective label: a person's label, else the classifier's.
+    labels: tuple[SentimentLabel, ...] = ()
+    statuses: tuple[MentionStatus, ...] = ()
+    #: Posted at or after this moment.
+    since: datetime | None = None
+    #: Posted before this moment.
+    until: datetime | None = None
+    #: The effective spam verdict (a person's mark wins); None: spam or not.
+    spam: bool | None = None
+
+
+class SearchOrder(str, Enum):
+    """How `mentionwatch search` orders what it found."""
+
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One mention a full-text search found."""
+
+    mention: StoredMention
+    #: BM25 relevance (title matches weigh most); higher is more relevant.
+    relevance: float
+    #: A few words around the best match, as (text, is_a_match) pieces, in order.
+    excerpt: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PruneReport:
+    """What `mentionwatch prune` removed (or, in a dry run, would remove)."""
+
+    #: Mentions posted before this moment were candidates.
+    cutoff: datetime
+    dry_run: bool
+    #: (status, count) for each status that lost mentions.
+    removed: tuple[tuple[MentionStatus, int], ...] = ()
+    #: How many of the removed mentions were spam (by the effective verdict).
+    spam: int = 0
+    #: Open mentions older than the cutoff that were kept (no --include-open).
+    kept_open: int = 0
+    #: The id of the most recently stored mention when it was kept although old enough:
+    #: the newest mention always stays, so SQLite never hands out its id again.
+    kept_newest: int | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(count for _, count in self.removed)

@@ -224,9 +224,12 @@ def add_workflow(db: sqlite3.Connection) -> None:
     """Who owns a mention, what the team noted on it, and every change of its status.
 
     `mention_history` keeps one row per change of status or assignee (who, when, from, to),
-    written by the store method that makes the change, so `show` can tell a mention's story.
+    written by the store method that makes the change, so `show` can tell a mention's story;
+    `automatic` marks the changes no person made (the thread check found a brand reply).
+    Team members' names compare without regard to (ASCII) case: "Maya" and "maya" are one
+    person, and the column's NOCASE collation lets the index serve `inbox --assignee maya`.
     """
-    db.execute("ALTER TABLE mentions ADD COLUMN assignee TEXT")
+    db.execute("ALTER TABLE mentions ADD COLUMN assignee TEXT COLLATE NOCASE")
     # `inbox --assignee WHO` / `--unassigned` read open mentions of one owner.
     db.execute("CREATE INDEX mentions_status_assignee ON mentions (status, assignee, created_at)")
     db.execute(
@@ -250,7 +253,8 @@ def add_workflow(db: sqlite3.Connection) -> None:
             changed_by TEXT,
             field      TEXT NOT NULL,  -- 'status' or 'assignee'
             old_value  TEXT,
-            new_value  TEXT
+            new_value  TEXT,
+            automatic  INTEGER NOT NULL DEFAULT 0
         )
         """
     )

@@ -52,6 +52,14 @@ _STATS_GROUPS: dict[str | None, str] = {
 _STATS_FIELDS = [name for name in StatsRow.__dataclass_fields__ if name != "key"]
 
 
+def _open_table(assignee: str | None, unassigned: bool) -> str:
+    """What `open_mentions` reads from: one person's (or nobody's) open mentions are a range
+    of `mentions_status_assignee`, which the planner would pass over for the label index."""
+    if assignee is not None or unassigned:
+        return "mentions INDEXED BY mentions_status_assignee"
+    return "mentions"
+
+
 def _verdict_columns(verdict: Classification) -> tuple[object, ...]:
     """compound, label, snippet, vader_compound, question, spam, spam_signals, explanation."""
     return (
@@ -466,12 +474,17 @@ class Store(WorkflowQueries, ArchiveQueries):
         since: datetime | None = None,
         spam: bool | None = None,
         questions: bool = False,
+        assignee: str | None = None,
+        unassigned: bool = False,
     ) -> list[StoredMention]:
         """Open mentions (not answered, ignored or the brand's own), oldest first.
 
         `labels` filters on the effective label (a person's, else the classifier's); `spam`
-        on the effective spam verdict (None: either); `questions` keeps only questions."""
-        where, params = self._open_filter(sources, since, spam)
+        on the effective spam verdict (None: either); `questions` keeps only questions;
+        `assignee` keeps one person's (any case), `unassigned` those nobody owns."""
+        where, params = self._open_filter(
+            sources, since, spam, assignee=assignee, unassigned=unassigned
+        )
         if questions:
             where.append("question = 1")
         if labels is not None:
@@ -479,26 +492,46 @@ class Store(WorkflowQueries, ArchiveQueries):
             where.append(f"{EFFECTIVE_LABEL} IN ({', '.join('?' for _ in chosen)})")
             params.extend(chosen)
         rows = self.db.execute(
-            f"SELECT {MENTION_COLUMNS} FROM mentions WHERE {' AND '.join(where)}"
-            " ORDER BY created_at",
+            f"SELECT {MENTION_COLUMNS} FROM {_open_table(assignee, unassigned)}"
+            f" WHERE {' AND '.join(where)} ORDER BY created_at",
             params,
         ).fetchall()
         return [row_to_mention(row) for row in rows]
 
-    def count_open_spam(self, *, sources: Sequence[str] = (), since: datetime | None = None) -> int:
+    def count_open_spam(
+        self,
+        *,
+        sources: Sequence[str] = (),
+        since: datetime | None = None,
+        assignee: str | None = None,
+        unassigned: bool = False,
+    ) -> int:
         """Open mentions kept out of the inbox as spam (the inbox caption counts them)."""
-        where, params = self._open_filter(sources, since, spam=True)
+        where, params = self._open_filter(
+            sources, since, spam=True, assignee=assignee, unassigned=unassigned
+        )
+        table = _open_table(assignee, unassigned)
         row = self.db.execute(
-            f"SELECT count(*) FROM mentions WHERE {' AND '.join(where)}", params
+            f"SELECT count(*) FROM {table} WHERE {' AND '.join(where)}", params
         ).fetchone()
         return int(row[0])
 
     @staticmethod
     def _open_filter(
-        sources: Sequence[str], since: datetime | None, spam: bool | None
+        sources: Sequence[str],
+        since: datetime | None,
+        spam: bool | None,
+        *,
+        assignee: str | None = None,
+        unassigned: bool = False,
     ) -> tuple[list[str], list[object]]:
         where = ["status = ?"]
         params: list[object] = [MentionStatus.OPEN.value]
+        if assignee is not None:
+            where.append("assignee = ?")  # the column's NOCASE collation: any case matches
+            params.append(assignee)
+        elif unassigned:
+            where.append("assignee IS NULL")
         if spam is not None:
             where.append(f"{EFFECTIVE_SPAM} = ?")
             params.append(int(spam))
@@ -730,12 +763,15 @@ class Store(WorkflowQueries, ArchiveQueries):
     ) -> StoredMention | None:
         """Mark a mention by hand. Returns the updated mention, or None if the id is unknown.
 
+        `by` is who makes the mark (for an answer, who answered); a change of status is kept
+        in the mention's history under that name.
         A manual mark always wins: the thread check only ever answers mentions that are open.
         Reopening clears every mark, and from then on only brand replies newer than the
         reopening count (the reply that was judged not enough does not close it again).
         """
         when = to_db_time(at)
         with self.transaction() as db:
+            before = self.status_before(db, mention_id)
             if status is MentionStatus.OPEN:
                 cursor = db.execute(
                     """
@@ -769,6 +805,10 @@ class Store(WorkflowQueries, ArchiveQueries):
                      WHERE id = ?
                     """,
                     (status.value, when, mention_id),
+                )
+            if cursor.rowcount and before != status.value:
+                self.record_change(
+                    db, mention_id, field="status", old=before, new=status.value, by=by, at=when
                 )
         return self.mention(mention_id) if cursor.rowcount else None
 
@@ -924,7 +964,8 @@ class Store(WorkflowQueries, ArchiveQueries):
         at: datetime,
     ) -> bool:
         """Keep what the thread check saw; mark the mention answered by `answer` if it is
-        still open. Returns True if this check answered it."""
+        still open (kept in its history as an automatic change by the reply's author).
+        Returns True if this check answered it."""
         with self.transaction() as db:
             db.execute("DELETE FROM replies WHERE mention_id = ?", (mention_id,))
             db.executemany(
@@ -965,6 +1006,17 @@ class Store(WorkflowQueries, ArchiveQueries):
                 """,
                 (to_db_time(at), answered_at, answer.author, answer.url, answered_at, mention_id),
             )
+            if cursor.rowcount == 1:
+                self.record_change(
+                    db,
+                    mention_id,
+                    field="status",
+                    old=MentionStatus.OPEN.value,
+                    new=MentionStatus.ANSWERED.value,
+                    by=answer.author,
+                    at=to_db_time(at),
+                    automatic=True,
+                )
             return cursor.rowcount == 1
 
     def replies(self, mention_id: int) -> list[tuple[Reply, bool]]:

@@ -15,9 +15,14 @@ from mentionwatch.inbox import InboxEntry
 from mentionwatch.models import (
     Advocate,
     Classification,
+    MentionChange,
+    MentionNote,
+    MentionStatus,
+    PruneReport,
     Reply,
     RescoreReport,
     ScanReport,
+    SearchHit,
     SourceReport,
     StatsRow,
     StoredMention,
@@ -64,6 +69,22 @@ def mention_json(mention: StoredMention) -> dict[str, Any]:
         "first_response_seconds": mention.first_response_s,
         "reach": mention.reach,
         "thread_checked_at": iso(mention.thread_checked_at),
+        "assignee": mention.assignee,
+    }
+
+
+def note_json(note: MentionNote) -> dict[str, Any]:
+    return {"author": note.author, "created_at": iso(note.created_at), "text": note.text}
+
+
+def change_json(change: MentionChange) -> dict[str, Any]:
+    return {
+        "changed_at": iso(change.changed_at),
+        "changed_by": change.changed_by,
+        "field": change.field,
+        "from": change.old_value,
+        "to": change.new_value,
+        "automatic": change.automatic,
     }
 
 
@@ -266,6 +287,7 @@ INBOX_CSV_FIELDS = [
     "compound",
     "label",
     "status",
+    "assignee",
     "url",
     "question",
     "spam",
@@ -299,15 +321,18 @@ def write_inbox_csv(entries: Iterable[InboxEntry], out: TextIO) -> None:
                 "spam": str(m.effective_spam).lower(),
                 "spam_signals": _csv_safe("; ".join(m.spam_signals)),
                 "human_label": m.human_label.value if m.human_label else "",
+                "assignee": _csv_safe(m.assignee or ""),
             }
         )
 
 
-def _csv_safe(value: str) -> str:
-    """Untrusted text for a CSV cell: no terminal controls, and no spreadsheet formula."""
-    value = safe(value, single_line=True)
-    # A cell starting with = + - @ is run as a formula by spreadsheets: defuse it.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+def _csv_safe(value: str, *, single_line: bool = True) -> str:
+    """Untrusted text for a CSV cell: no terminal controls, and no spreadsheet formula.
+    Without `single_line`, line breaks and tabs are kept (the csv module quotes them)."""
+    value = safe(value, single_line=single_line)
+    # A cell starting with = + - @ is run as a formula by spreadsheets, and so is one whose
+    # leading tab or carriage return a spreadsheet skips first: defuse it.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _share(count: int, of: int, percent: float | None) -> dict[str, Any]:
@@ -390,4 +415,132 @@ def advocate_json(advocate: Advocate) -> dict[str, Any]:
             "snippet": advocate.latest_snippet,
             "url": advocate.latest_url,
         },
+    }
+
+
+# --- mentionwatch export / search / prune ---------------------------------------------------
+
+
+def export_record(mention: StoredMention) -> dict[str, Any]:
+    """Every field of a stored mention, flat: one row of `mentionwatch export`, the same
+    fields in CSV, JSON and JSON Lines (see the README's Export section)."""
+    m = mention
+    return {
+        "id": m.id,
+        "source": m.source,
+        "kind": m.kind,
+        "native_id": m.native_id,
+        "url": m.url,
+        "author": m.author,
+        "title": m.title,
+        "text": m.text,
+        "created_at": iso(m.created_at),
+        "fetched_at": iso(m.fetched_at),
+        "matched_term": m.matched_term,
+        "compound": m.compound,
+        "vader_compound": m.vader_compound,
+        "label": m.label.value,
+        "human_label": m.human_label.value if m.human_label else None,
+        "effective_label": m.effective_label.value,
+        "snippet": m.snippet,
+        "question": m.question,
+        "spam": m.effective_spam,
+        "classifier_spam": m.spam,
+        "spam_mark": m.spam_mark,
+        "spam_signals": list(m.spam_signals),
+        "explanation": hits_json(m.explanation),
+        "status": m.status.value,
+        "status_changed_at": iso(m.status_changed_at),
+        "marked_by": m.marked_by,
+        "answered_at": iso(m.answered_at),
+        "answered_by": m.answered_by,
+        "answered_url": m.answered_url,
+        "first_response_seconds": m.first_response_s,
+        "reopened_at": iso(m.reopened_at),
+        "assignee": m.assignee,
+        "reach": m.reach,
+        "thread_ref": m.thread_ref,
+        "thread_checked_at": iso(m.thread_checked_at),
+    }
+
+
+#: The columns of `export --format csv`, in order: the keys of `export_record`.
+EXPORT_FIELDS = [
+    "id", "source", "kind", "native_id", "url", "author", "title", "text", "created_at",
+    "fetched_at", "matched_term", "compound", "vader_compound", "label", "human_label",
+    "effective_label", "snippet", "question", "spam", "classifier_spam", "spam_mark",
+    "spam_signals", "explanation", "status", "status_changed_at", "marked_by", "answered_at",
+    "answered_by", "answered_url", "first_response_seconds", "reopened_at", "assignee", "reach",
+    "thread_ref", "thread_checked_at",
+]  # fmt: skip
+
+
+def _export_cell(value: Any) -> Any:
+    """One CSV cell: numbers as they are, booleans as true / false, None as an empty cell,
+    lists as JSON, and every text defused (controls removed, formulas quoted)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return value  # a negative score is a number, not a formula: never prefixed
+    if isinstance(value, list):
+        value = json_text(value, indent=None)
+    return _csv_safe(str(value), single_line=False)
+
+
+def write_export_csv(mentions: Iterable[StoredMention], out: TextIO) -> None:
+    """A header row, then one row per mention, written as each arrives: nothing is kept."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_FIELDS)
+    for mention in mentions:
+        writer.writerow([_export_cell(value) for value in export_record(mention).values()])
+
+
+def write_export_json(mentions: Iterable[StoredMention], out: TextIO) -> None:
+    """One JSON array, one mention per line, written as each arrives; `[]` when empty."""
+    separator = "[\n"
+    for mention in mentions:
+        out.write(separator)
+        out.write(json_text(export_record(mention), indent=None))
+        separator = ",\n"
+    out.write("[]\n" if separator == "[\n" else "\n]\n")
+
+
+def write_export_jsonl(mentions: Iterable[StoredMention], out: TextIO) -> None:
+    """JSON Lines: one JSON object per mention per line; nothing at all when empty."""
+    for mention in mentions:
+        out.write(json_text(export_record(mention), indent=None))
+        out.write("\n")
+
+
+def search_hit_json(hit: SearchHit) -> dict[str, Any]:
+    """A mention as `inbox --json` gives it, with its relevance and the excerpt around the
+    match (`excerpt_matches`: [start, end) character offsets of each match in `excerpt`)."""
+    excerpt, matches = "", []
+    for piece, matched in hit.excerpt:
+        if matched:
+            matches.append([len(excerpt), len(excerpt) + len(piece)])
+        excerpt += piece
+    return {
+        **mention_json(hit.mention),
+        "relevance": round(hit.relevance, 6) + 0.0,  # + 0.0: never -0.0
+        "excerpt": excerpt,
+        "excerpt_matches": matches,
+    }
+
+
+def prune_json(report: PruneReport, sizes: tuple[int, int] | None = None) -> dict[str, Any]:
+    """What `prune` removed per status (every status, 0 included), and the database size
+    before and after `--vacuum`, if it ran."""
+    removed = dict(report.removed)
+    return {
+        "cutoff": iso(report.cutoff),
+        "dry_run": report.dry_run,
+        "removed": {status.value: removed.get(status, 0) for status in MentionStatus},
+        "total": report.total,
+        "spam": report.spam,
+        "kept_open": report.kept_open,
+        "kept_newest": report.kept_newest,
+        "vacuum": None if sizes is None else {"bytes_before": sizes[0], "bytes_after": sizes[1]},
     }

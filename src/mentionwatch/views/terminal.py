@@ -25,10 +25,14 @@ from mentionwatch.models import (
     Advocate,
     AlertReport,
     Classification,
+    MentionChange,
+    MentionNote,
     MentionStatus,
+    PruneReport,
     Reply,
     RescoreReport,
     ScanReport,
+    SearchHit,
     SentimentLabel,
     SourceOutcome,
     SourceReport,
@@ -134,12 +138,16 @@ def inbox_table(
     # Below ~120 columns a link column would squeeze the snippet to nothing; `show ID` has it.
     # Spam is not answered: its signals take the link's place.
     with_link = not signals and (piped or console.width >= 120)
+    # Only when someone owns one of the rows: an unused column would squeeze the snippet.
+    with_assignee = any(entry.mention.assignee for entry in entries)
     table = _table(console, title)
     table.add_column("id", justify="right", no_wrap=True, min_width=2)
     table.add_column("prio", justify="right", no_wrap=True, min_width=4)
     table.add_column("age", no_wrap=True, min_width=5)
     table.add_column("source", no_wrap=True, max_width=None if piped else 14)
     table.add_column("author", no_wrap=True, max_width=None if piped else 18)
+    if with_assignee:
+        table.add_column("assignee", no_wrap=True, max_width=None if piped else 12)
     if piped:
         table.add_column("snippet", no_wrap=True, width=100, overflow="ellipsis")
     else:
@@ -166,6 +174,10 @@ def inbox_table(
             waited,
             untrusted(m.source),
             untrusted(m.author or "-"),
+        ]
+        if with_assignee:
+            cells.append(untrusted(m.assignee or "-"))
+        cells += [
             snippet,
             Text(f"{m.compound:+.2f}", style=LABEL_STYLE[m.effective_label]),
         ]
@@ -245,20 +257,29 @@ def print_inbox(
     limit: int,
     view: InboxView | None = None,
     spam_hidden: int = 0,
+    assignee: str | None = None,
+    unassigned: bool = False,
 ) -> None:
     """The inbox table (at most `limit` rows) and a caption that counts all of `entries`, and
-    the spam posts the view leaves out."""
+    the spam posts the view leaves out. `assignee` / `unassigned` say whose mentions these
+    are (`inbox --mine`, `--assignee WHO`, `--unassigned`)."""
     view = view or (InboxView.OPEN if every_open else InboxView.NEGATIVE)
     what = _VIEW_NOUN[view]
     hidden = f" {_plural(spam_hidden, 'spam post')} hidden: inbox --spam." if spam_hidden else ""
+    owner = " assigned to nobody" if unassigned else ""
+    if assignee is not None:
+        owner = f" assigned to {safe(assignee, single_line=True)}"
     if not entries:
         if view is InboxView.SPAM:
-            console.print(Text("No spam posts among the open mentions.", style="green"))
+            console.print(Text(f"No spam posts{owner} among the open mentions.", style="green"))
+        elif owner:
+            console.print(Text(f"No {what}s{owner}.{hidden}", style="green"))
         else:
             console.print(Text(f"No {what}s. Nothing waits for an answer.{hidden}", style="green"))
         return
     shown = entries[:limit]
-    title = f"{brand}: {what}s" + (" (kept out of the inbox)" if view is InboxView.SPAM else "")
+    title = f"{brand}: {what}s{owner}"
+    title += " (kept out of the inbox)" if view is InboxView.SPAM else ""
     console.print(inbox_table(console, shown, title, signals=view is InboxView.SPAM))
     caption = _plural(len(entries), what)
     breached = sum(1 for e in entries if e.urgency.breached)
@@ -280,9 +301,12 @@ def mention_detail(
     now: datetime,
     replies: Sequence[tuple[Reply, bool]] = (),
     hits: Sequence[tuple[str, str, float]] = (),
+    notes: Sequence[MentionNote] = (),
+    history: Sequence[MentionChange] = (),
 ) -> RenderableType:
-    """`show ID`: the post in full, its scores, why it scored so, and its status. `hits` are
-    the domain layer's hits behind the stored score."""
+    """`show ID`: the post in full, its scores, why it scored so, its status and assignee,
+    the team's notes and the history of its status. `hits` are the domain layer's hits
+    behind the stored score."""
     meta = Table.grid(padding=(0, 2))
     meta.add_column(style="bold", no_wrap=True)
     meta.add_column()
@@ -310,6 +334,7 @@ def mention_detail(
     meta.add_row("status", _status_line(mention))
     if mention.answered_url:
         meta.add_row("answer", untrusted(mention.answered_url, style="cyan"))
+    meta.add_row("assignee", untrusted(mention.assignee or "-"))
 
     parts: list[RenderableType] = [meta, Text("")]
     if mention.title:
@@ -319,7 +344,50 @@ def mention_detail(
     parts.append(Text("Why it scored so:", style="bold"))
     parts.append(explanation_grid(explanation, hits, mention.spam_signals))
     parts.extend(_thread_section(mention, replies, now))
+    parts.extend(_notes_section(notes))
+    parts.extend(_history_section(history))
     return Group(*parts)
+
+
+def _notes_section(notes: Sequence[MentionNote]) -> list[RenderableType]:
+    """The team's notes, oldest first: when, who, and the note (its lines kept)."""
+    if not notes:
+        return []
+    listing = Table.grid(padding=(0, 2))
+    listing.add_column(no_wrap=True)
+    listing.add_column(no_wrap=True, style="bold")
+    listing.add_column()
+    for note in notes:
+        listing.add_row(
+            f"{note.created_at:%Y-%m-%d %H:%M} UTC", untrusted(note.author), Text(safe(note.text))
+        )
+    return [Text(""), Text(f"Notes ({len(notes)}):", style="bold"), listing]
+
+
+def _history_section(history: Sequence[MentionChange]) -> list[RenderableType]:
+    """Every change of status and assignee, oldest first: when, who, what, from -> to."""
+    if not history:
+        return []
+    listing = Table.grid(padding=(0, 2))
+    for _ in range(3):
+        listing.add_column(no_wrap=True)
+    listing.add_column()
+    for change in history:
+        who = untrusted(change.changed_by or "?")
+        if change.automatic:
+            who.append(" (thread check)", style="dim")
+        listing.add_row(
+            f"{change.changed_at:%Y-%m-%d %H:%M} UTC",
+            who,
+            change.field,
+            _change_value(change.old_value) + " -> " + _change_value(change.new_value),
+        )
+    return [Text(""), Text("History:", style="bold"), listing]
+
+
+def _change_value(value: str | None) -> Text:
+    """A status or an assignee as history shows it; a missing assignee is "nobody"."""
+    return Text("nobody", style="dim") if value is None else untrusted(value)
 
 
 def _sentiment_line(mention: StoredMention) -> Text:
@@ -876,3 +944,103 @@ def advocates_table(console: Console, advocates: Sequence[Advocate], title: str)
             short_link(advocate.latest_url),
         )
     return table
+
+
+# --- search and prune -------------------------------------------------------------------------
+
+
+def _spaced(piece: str) -> str:
+    """Untrusted text on one line, keeping one space at either end where it had any: the
+    pieces of an excerpt are joined, and their edges are word boundaries."""
+    clean = safe(piece)
+    words = " ".join(clean.split())
+    if not words:
+        return " " if clean else ""
+    return (" " if clean[0].isspace() else "") + words + (" " if clean[-1].isspace() else "")
+
+
+def search_excerpt(hit: SearchHit) -> Text:
+    """The words around a search match, the matched ones highlighted. Each piece is literal
+    text (controls removed), never Rich markup."""
+    excerpt = Text()
+    for piece, matched in hit.excerpt:
+        excerpt.append(_spaced(piece), style="bold yellow" if matched else "")
+    if not excerpt.plain.strip():
+        return untrusted(hit.mention.snippet or hit.mention.title, width=160)
+    excerpt.rstrip()
+    leading = len(excerpt.plain) - len(excerpt.plain.lstrip())
+    return excerpt[leading:]
+
+
+def search_table(console: Console, hits: Sequence[SearchHit], query: str) -> Table:
+    """Search results: when, where, sentiment and status of each match, and its excerpt."""
+    piped = not console.is_terminal
+    table = _table(console)
+    count = f"{len(hits)} mention{'' if len(hits) == 1 else 's'}"
+    table.title = Text(f"{count} matching {safe(query, single_line=True)}")
+    table.add_column("id", justify="right", no_wrap=True, min_width=2)
+    table.add_column("posted", no_wrap=True)
+    table.add_column("source", no_wrap=True, max_width=None if piped else 12)
+    table.add_column("sentiment", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("author", no_wrap=True, max_width=None if piped else 14)
+    if piped:
+        table.add_column("excerpt", no_wrap=True)
+    else:
+        table.add_column("excerpt", ratio=1, min_width=24)
+    for hit in hits:
+        m = hit.mention
+        status = Text(m.status.value, style=STATUS_STYLE[m.status])
+        if m.effective_spam:
+            status.append(" spam", style="yellow")
+        table.add_row(
+            str(m.id),
+            f"{m.created_at:%Y-%m-%d}",
+            untrusted(m.source),
+            Text(m.effective_label.value, style=LABEL_STYLE[m.effective_label]),
+            status,
+            untrusted(m.author or "-"),
+            search_excerpt(hit),
+        )
+    return table
+
+
+def _size(count: int) -> str:
+    size = float(count)
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1024:
+            return f"{count} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def prune_summary(report: PruneReport, sizes: tuple[int, int] | None = None) -> Text:
+    """What prune removed (or would remove) per status, what it kept, and VACUUM's effect."""
+    cutoff = f"{report.cutoff:%Y-%m-%d %H:%M} UTC"
+    if report.total == 0:
+        lines = [f"No mention posted before {cutoff} to remove."]
+    else:
+        verb = "Would remove" if report.dry_run else "Removed"
+        parts = ", ".join(f"{count} {status.value}" for status, count in report.removed)
+        spam = f" ({report.spam} of them spam)" if report.spam else ""
+        lines = [
+            f"{verb} {_plural(report.total, 'mention')} posted before {cutoff}: {parts}{spam}."
+        ]
+    if report.kept_open:
+        lines.append(
+            f"Kept {_plural(report.kept_open, 'open mention')} older than that"
+            " (--include-open removes them too)."
+        )
+    if report.kept_newest is not None:
+        lines.append(
+            f"Kept #{report.kept_newest}, the most recently stored mention, so that its id is"
+            " never given to another."
+        )
+    if sizes is not None:
+        lines.append(f"VACUUM: the database went from {_size(sizes[0])} to {_size(sizes[1])}.")
+    elif report.total and not report.dry_run:
+        lines.append(
+            "The database file keeps its size until a VACUUM reuses the space:"
+            " mentionwatch prune --vacuum (see the README)."
+        )
+    return Text("\n".join(lines))
