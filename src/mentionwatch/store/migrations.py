@@ -306,6 +306,12 @@ def add_search_index(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')")
 
 
+def add_period_index(db: sqlite3.Connection) -> None:
+    """`stats --since`, `advocates` and the digest's trend read the mentions of a period:
+    an index on `created_at` makes that a range, not a read of every mention ever stored."""
+    db.execute("CREATE INDEX mentions_created ON mentions (created_at)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_mentions,
     create_source_state,
@@ -318,6 +324,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     add_alerts,
     add_workflow,
     add_search_index,
+    add_period_index,
 ]
 
 

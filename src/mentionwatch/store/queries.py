@@ -417,14 +417,17 @@ class Store(WorkflowQueries, ArchiveQueries):
         )
 
     def recent_outcomes(self, per_source: int = 8) -> dict[str, list[SourceOutcome]]:
-        """Each source's last `per_source` poll outcomes, oldest first: its recent history."""
+        """Each source's last `per_source` poll outcomes, oldest first: its recent history.
+
+        Read per source from the end of its index range, so the cost does not grow with the
+        years of scan history kept."""
         rows = self.db.execute(
             """
-            SELECT source, outcome FROM (
-                SELECT source, outcome, run_id,
-                       row_number() OVER (PARTITION BY source ORDER BY run_id DESC) AS n
-                  FROM source_runs)
-             WHERE n <= ? ORDER BY source, run_id
+            SELECT r.source, r.outcome
+              FROM source_state s JOIN source_runs r
+                ON r.rowid IN (SELECT rowid FROM source_runs WHERE source = s.name
+                                ORDER BY run_id DESC LIMIT ?)
+             ORDER BY r.source, r.run_id
             """,
             (per_source,),
         ).fetchall()
