@@ -14,7 +14,14 @@ ratio to the baseline measured in the same run:
      plus the domain layer, the issue's "full classifier": **the target is on this row**;
    - ``assess``: ``mentionwatch.classify.verdict.assess(text, cfg)``, which adds the spam and
      question rules: the full verdict a scan stores. Its ratio is printed against the same
-     1.3x for information.
+     1.3x for information;
+   - ``exact VADER``: ``mentionwatch.classify.vader.compound(text)``, mentionwatch's own
+     implementation of VADER's algorithm that the classifier runs (exactly
+     ``polarity_scores``'s compound, checked by ``tests/test_vader_equivalence.py``), for
+     information: it shows how much of the classifier's cost is VADER and how much is the
+     domain layer.
+
+   The baseline is always the real vaderSentiment ``polarity_scores``, never our copy of it.
 
 2. **Long posts** (issue 5: 500-word posts scored sentence by sentence at least 4 times faster
    than whole-text VADER). ``--long-posts`` posts (20) of about ``--words`` words (500) are
@@ -45,7 +52,12 @@ or with more ``--repeat``.
 
 All the work is pure Python on texts in memory: no database, no network, no files written.
 The texts are the same on every pass, so if a per-text cache is ever added to the classifier
-these figures would measure cache hits; the script refuses to run if it finds one.
+these figures would measure cache hits; the script refuses to run if it finds one (a
+``functools`` cache on any of the functions timed or on VADER's steps).
+
+Noise: after the tables, a line gives each side's spread, (median - min) / min over the
+repetitions. A few per cent is a quiet machine; tens of per cent mean another job was
+running: read the ratio of the mins, or run again.
 
 Run from the repository root, in the dev venv::
 
@@ -72,6 +84,7 @@ from pathlib import Path
 
 import mentionwatch
 from mentionwatch.classify import sentiment as sentiment_module
+from mentionwatch.classify import vader as vader_module
 from mentionwatch.classify import verdict as verdict_module
 from mentionwatch.classify.sentiment import analyzer, bare_vader, classify_text
 from mentionwatch.classify.verdict import assess
@@ -148,6 +161,14 @@ def vader_side(name: str) -> Side:
     def run(texts: Sequence[str]) -> None:
         for text in texts:
             polarity_scores(text)
+
+    return Side(name, run)
+
+
+def text_side(name: str, score: Callable[[str], object]) -> Side:
+    def run(texts: Sequence[str]) -> None:
+        for text in texts:
+            score(text)
 
     return Side(name, run)
 
@@ -258,6 +279,12 @@ def short_table(timings: Sequence[Timings], markdown: bool) -> tuple[str, list[s
         ratio, ratio_mins = t.median / base.median, t.min / base.min
         if t is base:
             check = "(baseline)"
+        elif t.name == "exact VADER":
+            check = "(info)"
+            verdicts.append(
+                f"for information: short posts, mentionwatch's exact VADER costs {ratio:.2f}x"
+                f" polarity_scores (medians; {ratio_mins:.2f}x of the mins)"
+            )
         else:
             holds = ratio <= TARGET_SHORT_RATIO
             check = ("yes" if holds else "NO") + ("" if t.name == "classify_text" else " (info)")
@@ -328,6 +355,12 @@ def long_table(timings: Sequence[Timings], markdown: bool, words: int) -> tuple[
     return _render(header, rows, markdown), verdicts
 
 
+def noise(timings: Sequence[Timings]) -> str:
+    """Each side's spread over the repetitions, (median - min) / min: how noisy the run was."""
+    spreads = ", ".join(f"{t.name} {(t.median - t.min) / t.min:.0%}" for t in timings)
+    return f"Noise, (median - min) / min over the repetitions: {spreads}."
+
+
 def machine() -> str:
     model = "unknown CPU"
     with contextlib.suppress(OSError):
@@ -359,8 +392,8 @@ def pin(cpu: int | None) -> str:
 
 def refuse_caches() -> None:
     """The loops repeat the same texts: a per-text cache would turn this into a cache test."""
-    for module in (sentiment_module, verdict_module):
-        for name in ("classify_text", "assess", "bare_vader", "vader_compound"):
+    for module in (sentiment_module, verdict_module, vader_module):
+        for name in ("classify_text", "assess", "bare_vader", "vader_compound", "compound", "read"):
             if hasattr(getattr(module, name, None), "cache_info"):
                 raise SystemExit(
                     f"{module.__name__}.{name} caches its results: these loops repeat the same"
@@ -425,6 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         vader_side("VADER"),
         classifier_side("classify_text", classify_text),
         classifier_side("assess", assess),
+        text_side("exact VADER", vader_module.compound),
     ]
     short_timings, short_passes = measure(
         short_sides, short, args.repeat, args.min_time, log, "short posts"
@@ -438,6 +472,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     table, verdicts = short_table(short_timings, args.markdown)
     print()
     print(table)
+    print()
+    print(noise(short_timings))
     print()
 
     if not args.skip_long:
@@ -463,6 +499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdicts += more
         print()
         print(table)
+        print()
+        print(noise(long_timings))
         print()
 
     for line in verdicts:

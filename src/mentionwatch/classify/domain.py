@@ -58,6 +58,26 @@ def _may_quote(lower: str) -> bool:
 
 
 TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+#: Every byte that is not a token character ([a-z0-9] and the apostrophe) becomes a space.
+_TOKEN_BYTES = bytes(
+    byte if chr(byte) in "abcdefghijklmnopqrstuvwxyz0123456789'" else 32 for byte in range(256)
+)
+
+
+def tokens_of(lower: str) -> list[str]:
+    """`TOKEN.findall(lower)`, in the same order, about three times faster.
+
+    Bytes outside [a-z0-9'] (UTF-8 bytes of non-ASCII characters included) become spaces,
+    in C, so a split yields the runs of token characters; no token spans one of those
+    bytes, so only a run holding an apostrophe needs the regular expression ("it's", but
+    "'quoted'" is "quoted"). The curly apostrophe is a token character outside ASCII: a
+    text holding one takes the regular expression whole."""
+    if "’" in lower:
+        return TOKEN.findall(lower)
+    runs = lower.encode("utf-8", "surrogatepass").translate(_TOKEN_BYTES).decode("ascii").split()
+    if "'" not in lower:
+        return runs
+    return [token for run in runs for token in ((run,) if "'" not in run else TOKEN.findall(run))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +109,23 @@ class Rule:
             return found
         while found is not None and found.start() > 0 and _is_word_char(lower[found.start() - 1]):
             found = self.pattern.search(lower, found.start() + 1)
+        return found
+
+    def fires(self, lower: str, tokens: set[str]) -> re.Match[str] | None:
+        """The rule's match in a post (lower-cased, with its tokens), if the rule fires:
+        the cheap word and character checks first, then the pattern, then `unless`."""
+        for group in self.also:
+            if tokens.isdisjoint(group):
+                return None
+        if self.chars:
+            for char in self.chars:
+                if char in lower:
+                    break
+            else:
+                return None
+        found = self.search(lower)
+        if found is not None and self.unless is not None and self.unless.search(lower):
+            return None
         return found
 
 
@@ -147,6 +184,8 @@ class DomainResult:
 
 
 _NOTHING = DomainResult()
+#: A plain question with nothing else in it.
+_QUESTION = DomainResult(dampen=True)
 
 
 def to_raw(compound: float) -> float:
@@ -192,9 +231,9 @@ class DomainLayer:
     rules_by_trigger: Mapping[str, tuple[Rule, ...]]
     emoji: Mapping[str, float]
     rules: tuple[Rule, ...] = field(default=())
-    #: Every word that matters, with its valence (None if it is only a trigger) and the
-    #: rules it triggers: one lookup per post instead of one per table.
-    index: Mapping[str, tuple[float | None, tuple[Rule, ...]]] = field(default_factory=dict)
+    #: Every word that matters, with its hit (None if it is only a trigger) and the rules it
+    #: triggers: one lookup per post instead of one per table.
+    index: Mapping[str, tuple[Hit | None, tuple[Rule, ...]]] = field(default_factory=dict)
     #: Rules that recognise a plain question: tried only on a text ending with "?".
     question_rules: tuple[Rule, ...] = ()
 
@@ -207,7 +246,7 @@ class DomainLayer:
         if lower is None:
             lower = text.lower()
         if tokens is None:
-            tokens = set(TOKEN.findall(lower))
+            tokens = set(tokens_of(lower))
         # One set intersection, in C: most posts hit no word and no trigger at all.
         keys = self.index.keys() & tokens
         ascii_only = lower.isascii()
@@ -216,26 +255,20 @@ class DomainLayer:
             rule.search(lower) for rule in self.question_rules
         )
         if not keys and ascii_only and not quoted:
-            return DomainResult(dampen=True) if asks else _NOTHING
+            return _QUESTION if asks else _NOTHING
         hits: list[Hit] = []
         rules: dict[int, Rule] = {}  # by identity: a rule hung on two of the words runs once
+        index = self.index
         for key in keys:
-            valence, key_rules = self.index[key]
-            if valence is not None:
-                hits.append(Hit("word", key, valence))
+            word, key_rules = index[key]
+            if word is not None:
+                hits.append(word)
             for rule in key_rules:
                 rules[id(rule)] = rule
         sarcasm = False
-        dampen = asks
         for rule in rules.values():
-            if rule.also and not all(not tokens.isdisjoint(group) for group in rule.also):
-                continue
-            if rule.chars and not any(char in lower for char in rule.chars):
-                continue
-            found = rule.search(lower)
-            if found and rule.unless is not None and rule.unless.search(lower):
-                found = None
-            if found:
+            found = rule.fires(lower, tokens)
+            if found is not None:
                 kind = "sarcasm" if rule.sarcasm else "rule"
                 hits.append(Hit(kind, f"{rule.name}: {found.group(0)!r}", rule.valence))
                 sarcasm = sarcasm or rule.sarcasm
@@ -250,12 +283,12 @@ class DomainLayer:
                 sarcasm = True
                 hits.append(Hit("sarcasm", "🙃 beside a complaint", -0.5))
         if not hits:
-            return DomainResult(dampen=True) if dampen else _NOTHING
+            return _QUESTION if asks else _NOTHING
         # Repeats add up, with diminishing returns: three 😡 are angrier than one, not triple.
         total = sum(h.valence for h in hits)
         if len(hits) > 3:
             total *= (3 / len(hits)) ** 0.5
-        return DomainResult(round(total, 3), sarcasm, tuple(hits), dampen)
+        return DomainResult(round(total, 3), sarcasm, tuple(hits), asks)
 
 
 def _compile_rules(rules: Iterable[Mapping[str, Any]], source: str) -> list[Rule]:
@@ -326,7 +359,10 @@ def build_layer(
             by_trigger.setdefault(trigger, []).append(rule)
     emoji = {char: float(v) for char, v in data["emoji"].items()}  # type: ignore[attr-defined]
     index = {
-        token: (words.get(token), tuple(by_trigger.get(token, ())))
+        token: (
+            Hit("word", token, words[token]) if token in words else None,
+            tuple(by_trigger.get(token, ())),
+        )
         for token in set(words) | set(by_trigger)
     }
     return DomainLayer(

@@ -14,7 +14,14 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from mentionwatch.classify.domain import TOKEN, DomainLayer, DomainResult, build_layer, combine
+from mentionwatch.classify.domain import (
+    DomainLayer,
+    DomainResult,
+    build_layer,
+    combine,
+    tokens_of,
+)
+from mentionwatch.classify.vader import compound as exact_compound
 from mentionwatch.config import SentimentConfig
 from mentionwatch.models import Classification, SentimentLabel
 from mentionwatch.text import snippet as one_line
@@ -38,41 +45,10 @@ def analyzer() -> Any:
 def vader_compound(text: str) -> float:
     """VADER's compound score for `text`, exactly as `polarity_scores` computes it.
 
-    `polarity_scores` first rebuilds the text character by character to replace emoji with
-    their descriptions; on ASCII text (no emoji) that loop returns the text unchanged and costs
-    about a fifth of the call, so it is skipped and VADER's own steps are run directly.
-    tests/test_domain.py checks the result against `polarity_scores` on every labelled post.
-    """
-    vader = analyzer()
-    if not text.isascii():
-        return float(vader.polarity_scores(text)["compound"])
-    return float(_vader_steps(vader, text.strip())["compound"])
-
-
-def _vader_steps(vader: Any, text: str) -> dict[str, float]:
-    """`SentimentIntensityAnalyzer.polarity_scores` (vaderSentiment 3.3.2) after its emoji
-    pass: the same calls, in the same order, on the same text."""
-    from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentiText
-
-    sentitext = SentiText(text)
-    sentiments: list[float] = []
-    words = sentitext.words_and_emoticons
-    lexicon = vader.lexicon
-    last = len(words) - 1
-    for i, item in enumerate(words):
-        lowered = item.lower()
-        if (
-            lowered in BOOSTER_DICT
-            or (i < last and lowered == "kind" and words[i + 1].lower() == "of")
-            # `sentiment_valence` appends 0 for a word outside the lexicon: do it inline.
-            or lowered not in lexicon
-        ):
-            sentiments.append(0)
-            continue
-        sentiments = vader.sentiment_valence(0, sentitext, item, i, sentiments)
-    sentiments = vader._but_check(words, sentiments)
-    scores: dict[str, float] = vader.score_valence(sentiments, text)
-    return scores
+    `classify/vader.py` runs VADER's algorithm on its own lexicon without the generic
+    bookkeeping that makes `polarity_scores` slow; tests/test_vader_equivalence.py checks it
+    against `polarity_scores` on every labelled post, the demo posts and generated texts."""
+    return exact_compound(text)
 
 
 def label_for(compound: float, thresholds: SentimentConfig) -> SentimentLabel:
@@ -116,36 +92,25 @@ def domain_layer(thresholds: SentimentConfig) -> DomainLayer:
     return layer
 
 
-@functools.cache
-def _vader_keys() -> frozenset[str]:
-    return frozenset(analyzer().lexicon)
-
-
 def _score(text: str, layer: DomainLayer) -> tuple[float, DomainResult]:
-    """VADER's compound and the domain layer's finding for one text, tokenised once.
-
-    VADER's compound is exactly 0.0 when none of the text's tokens is in its lexicon (its
-    boosters, negations, idioms and punctuation only ever scale a lexicon word) and it has no
-    emoji (which VADER reads as words), so VADER is not run at all then: most sentences of a
-    long post, and many terse complaints, carry no VADER word. tests/test_domain.py checks
-    the shortcut against VADER on every labelled post.
-    """
+    """VADER's compound and the domain layer's finding for one text."""
     lower = text.lower()
-    tokens = set(TOKEN.findall(lower))
-    keys = _vader_keys()
-    found = layer.assess(text, lower, tokens)
-    if (
-        lower.isascii()  # VADER reads emoji as their descriptions ("face with tears of joy")
-        and tokens.isdisjoint(keys)
-        and keys.isdisjoint(lower.split())
-        and "-" not in lower
-    ):
-        return 0.0, found
-    return vader_compound(text), found
+    found = layer.assess(text, lower, set(tokens_of(lower)))
+    return exact_compound(text), found
 
 
-def classify_text(text: str, thresholds: SentimentConfig) -> Classification:
-    """VADER plus the domain layer: the compound, its label, the deciding snippet, what fired."""
+def classify_text(
+    text: str,
+    thresholds: SentimentConfig,
+    *,
+    question: bool = False,
+    spam: bool = False,
+    spam_signals: tuple[str, ...] = (),
+) -> Classification:
+    """VADER plus the domain layer: the compound, its label, the deciding snippet, what fired.
+
+    `question`, `spam` and `spam_signals` are copied into the verdict as given: the full
+    verdict (`verdict.assess`) is then built once instead of copied with them."""
     layer = domain_layer(thresholds)
     # A short post is one or two sentences: scored whole without splitting it first.
     sentences = [text] if len(text) <= SHORT_TEXT else split_sentences(text)
@@ -157,7 +122,16 @@ def classify_text(text: str, thresholds: SentimentConfig) -> Classification:
             if len(text) <= SNIPPET_WIDTH and "\n" not in text
             else one_line(text, SNIPPET_WIDTH)
         )
-        return Classification(compound, label_for(compound, thresholds), shown, vader, found.hits)
+        return Classification(
+            compound,
+            label_for(compound, thresholds),
+            shown,
+            vader,
+            found.hits,
+            question=question,
+            spam=spam,
+            spam_signals=spam_signals,
+        )
     scored = [_score(sentence, layer) for sentence in sentences]
     scores = [combine(vader, found) for vader, found in scored]
     compound = _mean_of_carrying(scores)
@@ -170,6 +144,9 @@ def classify_text(text: str, thresholds: SentimentConfig) -> Classification:
         _snippet_around(sentences, focus),
         _mean_of_carrying([vader for vader, _ in scored]),
         hits,
+        question=question,
+        spam=spam,
+        spam_signals=spam_signals,
     )
 
 

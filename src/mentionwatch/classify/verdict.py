@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from mentionwatch.classify.question import is_question
 from mentionwatch.classify.sentiment import classify_text
 from mentionwatch.classify.spam import spam_verdict
@@ -13,13 +11,12 @@ from mentionwatch.models import Classification, SentimentLabel
 
 def assess(text: str, thresholds: SentimentConfig) -> Classification:
     """Sentiment (VADER plus the domain layer), spam and question for one text."""
-    verdict = classify_text(text, thresholds)
     spam = spam_verdict(text)
-    question = is_question(text)
-    if spam.spam:
-        # Spam is never a complaint to answer, whatever its words: it leaves the inbox.
-        return replace(verdict, spam=True, spam_signals=spam.signals, question=False)
-    return replace(verdict, question=question, spam_signals=spam.signals)
+    # Spam is never a complaint to answer, whatever its words: it leaves the inbox.
+    question = not spam.spam and is_question(text)
+    return classify_text(
+        text, thresholds, question=question, spam=spam.spam, spam_signals=spam.signals
+    )
 
 
 def is_negative(verdict: Classification) -> bool:
