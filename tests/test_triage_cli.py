@@ -759,6 +759,12 @@ def test_inbox_queries_are_index_range_scans(
     with Store.open(tmp_path / "m.db") as store:
         unfiltered = plan(store)
         filtered = plan(store, sources=["forum"], since=NOW)
-    assert unfiltered.startswith(f"SEARCH mentions USING INDEX {index} (status=? AND"), unfiltered
+    # The view's own index, or the inbox-rank index that starts with the same columns.
+    assert unfiltered.startswith(
+        (
+            f"SEARCH mentions USING INDEX {index} (status=? AND",
+            "SEARCH mentions USING INDEX mentions_rank (status=? AND",
+        )
+    ), unfiltered
     # With a source or a date, SQLite may pick the source index instead: still a range.
     assert filtered.startswith("SEARCH mentions USING INDEX"), filtered

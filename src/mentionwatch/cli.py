@@ -218,7 +218,7 @@ def demo(
 
     console = _console()
     with _reported_errors(), run_demo(db) as (config, store, report):
-        shown = open_inbox(store, config.brand, now=_now())
+        shown = open_inbox(store, config.brand, now=_now(), limit=limit)
         print_inbox(
             console,
             shown.entries,
@@ -226,6 +226,8 @@ def demo(
             view=shown.view,
             limit=limit,
             spam_hidden=shown.spam_hidden,
+            total=shown.total,
+            past_sla=shown.past_sla,
         )
         answered = store.answered_mentions(limit=limit)
         if answered:
@@ -405,8 +407,9 @@ def inbox(
                 since=newer_than,
                 assignee=owner,
                 unassigned=unassigned,
+                limit=limit,
             )
-    shown = found.entries[:limit]
+    shown = found.entries
     if as_json:
         write_json([inbox_entry_json(e) for e in shown], sys.stdout)
     elif as_csv:
@@ -421,6 +424,8 @@ def inbox(
             spam_hidden=found.spam_hidden,
             assignee=owner,
             unassigned=unassigned,
+            total=found.total,
+            past_sla=found.past_sla,
         )
 
 

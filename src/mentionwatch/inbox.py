@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
-from mentionwatch.classify.priority import Urgency, labelled_compound, urgency
+from mentionwatch.classify.priority import Urgency, labelled_compound, saturated_after, urgency
 from mentionwatch.config import BrandConfig
 from mentionwatch.models import SentimentLabel, StoredMention
 from mentionwatch.store import Store
@@ -35,9 +36,13 @@ class InboxView(str, Enum):
 @dataclass(frozen=True, slots=True)
 class Inbox:
     view: InboxView
+    #: The most urgent entries of the view, first first (all of them when no limit was asked).
     entries: list[InboxEntry]
     #: Open spam posts kept out of this view (0 for the spam view itself).
     spam_hidden: int = 0
+    #: How many mentions the whole view holds, and how many of them waited past the SLA.
+    total: int = 0
+    past_sla: int = 0
 
 
 def mention_urgency(mention: StoredMention, sla: timedelta, now: datetime) -> Urgency:
@@ -57,24 +62,12 @@ def mention_urgency(mention: StoredMention, sla: timedelta, now: datetime) -> Ur
 def rank(mentions: Sequence[StoredMention], sla_of: BrandConfig, now: datetime) -> list[InboxEntry]:
     """Score every mention's urgency and sort: highest priority first, then oldest first."""
     entries = [InboxEntry(m, mention_urgency(m, sla_of.sla, now)) for m in mentions]
-    entries.sort(key=lambda e: (-e.urgency.priority, e.mention.created_at, e.mention.id))
+    entries.sort(key=_most_urgent_first)
     return entries
 
 
-def build_inbox(
-    store: Store,
-    brand: BrandConfig,
-    *,
-    now: datetime,
-    every_open: bool = False,
-    sources: Sequence[str] = (),
-    since: datetime | None = None,
-    limit: int | None = None,
-) -> list[InboxEntry]:
-    """Open negative mentions (or, with `every_open`, every open mention), ranked; never spam."""
-    view = InboxView.OPEN if every_open else InboxView.NEGATIVE
-    entries = open_inbox(store, brand, view, now=now, sources=sources, since=since).entries
-    return entries[:limit] if limit is not None else entries
+def _most_urgent_first(entry: InboxEntry) -> tuple[float, datetime, int]:
+    return (-entry.urgency.score, entry.mention.created_at, entry.mention.id)
 
 
 def open_inbox(
@@ -87,27 +80,45 @@ def open_inbox(
     since: datetime | None = None,
     assignee: str | None = None,
     unassigned: bool = False,
+    limit: int | None = None,
 ) -> Inbox:
-    """One view of the open mentions, ranked, with how many spam posts it leaves out.
+    """One view of the open mentions, the `limit` most urgent first (all without a limit),
+    with its size, how many waited past the SLA, and how many spam posts it leaves out.
 
     `assignee` keeps one team member's mentions (names match in any case), `unassigned`
-    those nobody owns; the spam count is of the same owner's."""
-    if view is InboxView.SPAM:
-        mentions = store.open_mentions(
-            sources=sources, since=since, spam=True, assignee=assignee, unassigned=unassigned
+    those nobody owns; the spam count is of the same owner's.
+
+    Only posts younger than `saturated_after(sla)` are scored here one by one: older ones no
+    longer gain priority with time, and the store returns the most urgent of them in index
+    order, so a million stored mentions cost what a hundred do."""
+    filters: dict[str, Any] = {
+        "sources": sources,
+        "assignee": assignee,
+        "unassigned": unassigned,
+        "spam": view is InboxView.SPAM,
+        "labels": [SentimentLabel.NEGATIVE] if view is InboxView.NEGATIVE else None,
+        "questions": view is InboxView.QUESTIONS,
+    }
+    saturated_before = now - saturated_after(brand.sla)
+    recent_since = saturated_before if since is None else max(since, saturated_before)
+    recent = store.open_mentions(since=recent_since, **filters)
+    waited_out = (
+        store.most_urgent_waited_out(saturated_before, limit, since=since, **filters)
+        if since is None or since < saturated_before
+        else []
+    )
+    entries = rank([*recent, *waited_out], brand, now)
+    hidden = (
+        0
+        if view is InboxView.SPAM
+        else store.count_open_spam(
+            sources=sources, since=since, assignee=assignee, unassigned=unassigned
         )
-        return Inbox(view, rank(mentions, brand, now))
-    labels = [SentimentLabel.NEGATIVE] if view is InboxView.NEGATIVE else None
-    mentions = store.open_mentions(
-        labels=labels,
-        sources=sources,
-        since=since,
-        spam=False,
-        questions=view is InboxView.QUESTIONS,
-        assignee=assignee,
-        unassigned=unassigned,
     )
-    hidden = store.count_open_spam(
-        sources=sources, since=since, assignee=assignee, unassigned=unassigned
+    return Inbox(
+        view,
+        entries if limit is None else entries[:limit],
+        hidden,
+        total=store.count_open(since=since, **filters),
+        past_sla=store.count_open(since=since, posted_before=now - brand.sla, **filters),
     )
-    return Inbox(view, rank(mentions, brand, now), hidden)

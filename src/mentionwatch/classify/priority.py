@@ -20,6 +20,11 @@ labelled negative counts as at least compound -0.5, one labelled neutral or posi
 (see `labelled_compound`).
 
 The score runs from 0 to 100 and is shown in the inbox so the order is never a mystery.
+
+Once a post has waited twice the SLA its score no longer changes with time, so the store keeps
+that saturated score as a column (`inbox_rank`, computed in SQL by `saturated_rank_sql`, the
+same arithmetic in the same order) and the inbox reads the most urgent old posts from an
+index instead of scoring every open one.
 """
 
 from __future__ import annotations
@@ -37,11 +42,42 @@ QUESTION_NEED = 0.5
 REACH_SATURATION = 10_000
 
 
+#: Waiting longer than this many SLAs adds nothing more to a post's priority.
+SLA_SATURATION = 2
+
+
 @dataclass(frozen=True, slots=True)
 class Urgency:
+    #: The score shown, rounded to 0.1.
     priority: float
     waited: timedelta
     breached: bool
+    #: The unrounded score: what the inbox sorts by (ties then go to the oldest post).
+    score: float = 0.0
+
+
+def saturated_after(sla: timedelta) -> timedelta:
+    """From this wait on, a post's priority no longer grows (see `SLA_SATURATION`)."""
+    return max(sla, timedelta(0)) * SLA_SATURATION
+
+
+def saturated_rank_sql(compound: str, human_label: str, question: str, reach_score: str) -> str:
+    """The unrounded score of a post that waited at least `saturated_after(sla)`, as an SQL
+    expression over the given columns (`reach_score` holds `reach_factor(reach)`).
+
+    It repeats `urgency` operation for operation, so SQLite's doubles equal Python's and the
+    inbox can merge rows ranked by either."""
+    labelled = (
+        f"(CASE WHEN {human_label} IS NULL THEN {compound}"
+        f" WHEN {human_label} = 'negative' THEN min({compound}, -0.5)"
+        f" ELSE max({compound}, 0.0) END)"
+    )
+    negativity = f"min(1.0, max(0.0, -{labelled}))"
+    need = f"min(1.0, {negativity} + (CASE WHEN {question} THEN {QUESTION_NEED!r} ELSE 0.0 END))"
+    return (
+        f"(100 * ({NEED_WEIGHT!r} * {need} + {SLA_WEIGHT!r} * 1.0"
+        f" + {REACH_WEIGHT!r} * {reach_score}))"
+    )
 
 
 def reach_factor(reach: int | None) -> float:
@@ -71,8 +107,9 @@ def urgency(
     negativity = min(1.0, max(0.0, -compound))
     need = min(1.0, negativity + (QUESTION_NEED if question else 0.0))
     waited = max(waited, timedelta(0))
-    sla_pressure = min(1.0, waited / (2 * sla)) if sla > timedelta(0) else 1.0
+    saturation = saturated_after(sla)
+    sla_pressure = min(1.0, waited / saturation) if saturation > timedelta(0) else 1.0
     score = 100 * (
         NEED_WEIGHT * need + SLA_WEIGHT * sla_pressure + REACH_WEIGHT * reach_factor(reach)
     )
-    return Urgency(priority=round(score, 1), waited=waited, breached=waited > sla)
+    return Urgency(priority=round(score, 1), waited=waited, breached=waited > sla, score=score)

@@ -312,6 +312,29 @@ def add_period_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX mentions_created ON mentions (created_at)")
 
 
+def add_inbox_rank(db: sqlite3.Connection) -> None:
+    """The inbox's order, readable from an index.
+
+    A post's priority stops growing once it has waited twice the SLA; from then on it depends
+    only on its own columns. `inbox_rank` is that saturated score, a virtual column computed
+    by SQLite (so a rescore or a person's label moves it with no code to remember), from
+    `reach_score`, the log-scaled reach the store writes with `reach` (SQLite has no portable
+    log10). The index lets `inbox --limit 50` read the 50 most urgent old posts directly,
+    whatever the number of open mentions.
+    """
+    from mentionwatch.classify.priority import reach_factor, saturated_rank_sql
+
+    db.execute("ALTER TABLE mentions ADD COLUMN reach_score REAL NOT NULL DEFAULT 0")
+    db.create_function("mw_reach_factor", 1, reach_factor, deterministic=True)
+    db.execute("UPDATE mentions SET reach_score = mw_reach_factor(reach) WHERE reach > 0")
+    rank = saturated_rank_sql("compound", "human_label", "question", "reach_score")
+    db.execute(f"ALTER TABLE mentions ADD COLUMN inbox_rank REAL GENERATED ALWAYS AS ({rank})")
+    db.execute(
+        "CREATE INDEX mentions_rank ON mentions (status, coalesce(spam_mark, spam),"
+        " inbox_rank DESC, created_at, coalesce(human_label, label), question)"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_mentions,
     create_source_state,
@@ -325,6 +348,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     add_workflow,
     add_search_index,
     add_period_index,
+    add_inbox_rank,
 ]
 
 

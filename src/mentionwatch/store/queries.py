@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
+from mentionwatch.classify.priority import reach_factor
 from mentionwatch.models import (
     Advocate,
     Classification,
@@ -197,10 +198,10 @@ class Store(WorkflowQueries, ArchiveQueries):
             """
             INSERT OR IGNORE INTO mentions
                 (source, kind, native_id, url, author, title, text, created_at, fetched_at,
-                 matched_term, status, reach, thread_ref, canonical_url,
+                 matched_term, status, reach, reach_score, thread_ref, canonical_url,
                  compound, label, snippet, vader_compound, question, spam, spam_signals,
                  explanation)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 mention.source,
@@ -215,6 +216,7 @@ class Store(WorkflowQueries, ArchiveQueries):
                 mention.matched_term,
                 status.value,
                 mention.reach,
+                reach_factor(mention.reach),
                 mention.thread_ref,
                 canonical_url(mention.url) if mention.url else None,
                 *_verdict_columns(verdict),
@@ -267,10 +269,11 @@ class Store(WorkflowQueries, ArchiveQueries):
         # Reach (points, followers) moves on every poll: keep it current without counting
         # the post as updated.
         db.execute(
-            "UPDATE mentions SET reach = ?, thread_ref = coalesce(?, thread_ref)"
+            "UPDATE mentions SET reach = ?, reach_score = ?, thread_ref = coalesce(?, thread_ref)"
             " WHERE source = ? AND native_id = ? AND (reach IS NOT ? OR thread_ref IS NOT ?)",
             (
                 mention.reach,
+                reach_factor(mention.reach),
                 mention.thread_ref,
                 mention.source,
                 mention.native_id,
@@ -486,20 +489,88 @@ class Store(WorkflowQueries, ArchiveQueries):
         on the effective spam verdict (None: either); `questions` keeps only questions;
         `assignee` keeps one person's (any case), `unassigned` those nobody owns."""
         where, params = self._open_filter(
-            sources, since, spam, assignee=assignee, unassigned=unassigned
+            sources,
+            since,
+            spam,
+            assignee=assignee,
+            unassigned=unassigned,
+            labels=labels,
+            questions=questions,
         )
-        if questions:
-            where.append("question = 1")
-        if labels is not None:
-            chosen = [label.value for label in labels]
-            where.append(f"{EFFECTIVE_LABEL} IN ({', '.join('?' for _ in chosen)})")
-            params.extend(chosen)
         rows = self.db.execute(
             f"SELECT {MENTION_COLUMNS} FROM {_open_table(assignee, unassigned)}"
             f" WHERE {' AND '.join(where)} ORDER BY created_at",
             params,
         ).fetchall()
         return [row_to_mention(row) for row in rows]
+
+    def most_urgent_waited_out(
+        self,
+        saturated_before: datetime,
+        limit: int | None,
+        *,
+        labels: Iterable[SentimentLabel] | None = None,
+        sources: Sequence[str] = (),
+        since: datetime | None = None,
+        spam: bool | None = None,
+        questions: bool = False,
+        assignee: str | None = None,
+        unassigned: bool = False,
+    ) -> list[StoredMention]:
+        """The `limit` most urgent open mentions posted before `saturated_before` (whose
+        priority no longer grows with time), by `inbox_rank`, then oldest first; the same
+        filters as `open_mentions`. Read in index order, so the cost does not grow with the
+        number of open mentions."""
+        where, params = self._open_filter(
+            sources,
+            since,
+            spam,
+            assignee=assignee,
+            unassigned=unassigned,
+            labels=labels,
+            questions=questions,
+        )
+        where.append("created_at < ?")
+        params.append(to_db_time(saturated_before))
+        params.append(-1 if limit is None else limit)
+        rows = self.db.execute(
+            f"SELECT {MENTION_COLUMNS} FROM {_open_table(assignee, unassigned)}"
+            f" WHERE {' AND '.join(where)} ORDER BY inbox_rank DESC, created_at, id LIMIT ?",
+            params,
+        ).fetchall()
+        return [row_to_mention(row) for row in rows]
+
+    def count_open(
+        self,
+        *,
+        labels: Iterable[SentimentLabel] | None = None,
+        sources: Sequence[str] = (),
+        since: datetime | None = None,
+        spam: bool | None = None,
+        questions: bool = False,
+        assignee: str | None = None,
+        unassigned: bool = False,
+        posted_before: datetime | None = None,
+    ) -> int:
+        """How many open mentions `open_mentions` would return with these filters (and, with
+        `posted_before`, how many of them are older than that: past the SLA)."""
+        where, params = self._open_filter(
+            sources,
+            since,
+            spam,
+            assignee=assignee,
+            unassigned=unassigned,
+            labels=labels,
+            questions=questions,
+        )
+        if posted_before is not None:
+            where.append("created_at < ?")
+            params.append(to_db_time(posted_before))
+        row = self.db.execute(
+            f"SELECT count(*) FROM {_open_table(assignee, unassigned)} WHERE {' AND '.join(where)}",
+            params,
+        ).fetchone()
+        return int(row[0])
 
     def count_open_spam(
         self,
@@ -527,9 +598,21 @@ class Store(WorkflowQueries, ArchiveQueries):
         *,
         assignee: str | None = None,
         unassigned: bool = False,
+        labels: Iterable[SentimentLabel] | None = None,
+        questions: bool = False,
     ) -> tuple[list[str], list[object]]:
+        """The WHERE terms of one view of the open mentions. `labels` filters on the effective
+        label (a person's, else the classifier's), `spam` on the effective spam verdict (None:
+        either), `questions` keeps only questions, `assignee` one person's (any case),
+        `unassigned` those nobody owns."""
         where = ["status = ?"]
         params: list[object] = [MentionStatus.OPEN.value]
+        if questions:
+            where.append("question = 1")
+        if labels is not None:
+            chosen = [label.value for label in labels]
+            where.append(f"{EFFECTIVE_LABEL} IN ({', '.join('?' for _ in chosen)})")
+            params.extend(chosen)
         if assignee is not None:
             where.append("assignee = ?")  # the column's NOCASE collation: any case matches
             params.append(assignee)

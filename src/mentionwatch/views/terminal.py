@@ -259,10 +259,13 @@ def print_inbox(
     spam_hidden: int = 0,
     assignee: str | None = None,
     unassigned: bool = False,
+    total: int | None = None,
+    past_sla: int | None = None,
 ) -> None:
-    """The inbox table (at most `limit` rows) and a caption that counts all of `entries`, and
-    the spam posts the view leaves out. `assignee` / `unassigned` say whose mentions these
-    are (`inbox --mine`, `--assignee WHO`, `--unassigned`)."""
+    """The inbox table (at most `limit` rows) and a caption that counts the whole view
+    (`total` mentions, `past_sla` of them past the SLA; counted from `entries` when not
+    given), and the spam posts the view leaves out. `assignee` / `unassigned` say whose
+    mentions these are (`inbox --mine`, `--assignee WHO`, `--unassigned`)."""
     view = view or (InboxView.OPEN if every_open else InboxView.NEGATIVE)
     what = _VIEW_NOUN[view]
     hidden = f" {_plural(spam_hidden, 'spam post')} hidden: inbox --spam." if spam_hidden else ""
@@ -281,12 +284,13 @@ def print_inbox(
     title = f"{brand}: {what}s{owner}"
     title += " (kept out of the inbox)" if view is InboxView.SPAM else ""
     console.print(inbox_table(console, shown, title, signals=view is InboxView.SPAM))
-    caption = _plural(len(entries), what)
-    breached = sum(1 for e in entries if e.urgency.breached)
+    total = len(entries) if total is None else total
+    breached = sum(1 for e in entries if e.urgency.breached) if past_sla is None else past_sla
+    caption = _plural(total, what)
     if breached and view is not InboxView.SPAM:
         caption += f", {breached} past SLA (age marked !)"
     caption += "."
-    if len(entries) > len(shown):
+    if total > len(shown):
         caption += f" Showing the first {len(shown)}; use --limit for more."
     if view is InboxView.SPAM:
         caption += " Not spam? mentionwatch notspam ID puts it back."
