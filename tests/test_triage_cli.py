@@ -682,6 +682,51 @@ def test_rescore_batches_cover_every_mention(workspace: Workspace) -> None:
     assert report.spam_changes == 0
 
 
+def test_rescore_in_worker_processes_gives_the_same_verdicts(workspace: Workspace) -> None:
+    from mentionwatch.config import SentimentConfig
+    from mentionwatch.triage import rescore
+
+    workspace.scan()
+    changed = SentimentConfig(lexicon={"smoothie": -3.0})
+    with Store.open(workspace.db) as store:
+        pooled = rescore(store, changed, batch_size=2, workers=2, pool_from=0)
+        pooled_rows = store.db.execute(
+            "SELECT id, compound, label, spam, question, explanation FROM mentions ORDER BY id"
+        ).fetchall()
+        rescore(store, SentimentConfig(), workers=1)  # back to the defaults
+        here = rescore(store, changed, batch_size=2, workers=1)
+        here_rows = store.db.execute(
+            "SELECT id, compound, label, spam, question, explanation FROM mentions ORDER BY id"
+        ).fetchall()
+    assert (pooled.mentions, pooled.changed, pooled.label_changes) == (len(FORUM), 3, 3)
+    assert (here.mentions, here.changed, here.label_changes) == (len(FORUM), 3, 3)
+    assert [tuple(row) for row in pooled_rows] == [tuple(row) for row in here_rows]
+
+
+def test_a_verdict_on_text_a_scan_replaced_meanwhile_is_not_written(
+    workspace: Workspace,
+) -> None:
+    from mentionwatch.config import SentimentConfig
+    from mentionwatch.triage import score_batch
+
+    workspace.scan()
+    ids = workspace.ids()
+    with Store.open(workspace.db) as store:
+        rows = store.rescore_batch(0, 100)
+        scored = score_batch(rows, SentimentConfig(lexicon={"smoothie": -3.0}))
+        assert len(scored.changed) == 3
+        # A scan rewrites one of those posts after the batch was read.
+        target = next(item for item in scored.changed if item[-2] == int(ids["copy-1"]))
+        store.db.execute(
+            "UPDATE mentions SET text = 'new text', updated_at = '2030-01-01T00:00:00Z'"
+            " WHERE id = ?",
+            (target[-2],),
+        )
+        assert store.save_rescored(scored.changed) == 2
+        kept = store.db.execute("SELECT label FROM mentions WHERE id = ?", (target[-2],))
+        assert kept.fetchone()[0] != "negative"
+
+
 # --- the migration -------------------------------------------------------------------------------
 
 

@@ -3,6 +3,15 @@ labels people gave. The CLI calls these; the SQL is the store's, the scoring the
 
 from __future__ import annotations
 
+import json
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
 from mentionwatch.classify.duplicates import as_copied_spam, copies_in
 from mentionwatch.classify.sentiment import Explanation, explain, text_to_score
 from mentionwatch.classify.verdict import assess
@@ -10,6 +19,8 @@ from mentionwatch.config import SentimentConfig
 from mentionwatch.evaluate import LabelEvaluation, evaluate_labels
 from mentionwatch.models import Classification, RescoreReport, StoredMention
 from mentionwatch.store import Store
+from mentionwatch.store.queries import RescoreRow, verdict_columns
+from mentionwatch.store.rows import signals_from_json
 
 #: Mentions re-scored per transaction: a scan waiting for the write lock waits one batch.
 RESCORE_BATCH = 1000
@@ -29,14 +40,118 @@ def rescored_verdict(
 
 
 def rescore(
-    store: Store, thresholds: SentimentConfig, *, batch_size: int = RESCORE_BATCH
+    store: Store,
+    thresholds: SentimentConfig,
+    *,
+    batch_size: int = RESCORE_BATCH,
+    workers: int | None = None,
+    pool_from: int | None = None,
 ) -> RescoreReport:
     """Re-classify every stored mention with the current config (after a lexicon or
-    threshold change). Status and a person's marks are never touched."""
-    return store.rescore(
-        lambda title, text, signals: rescored_verdict(title, text, signals, thresholds),
-        batch_size=batch_size,
-    )
+    threshold change). Status and a person's marks are never touched.
+
+    Scoring is the cost, so a large database is scored by a pool of worker processes (one
+    per CPU; `workers=1` scores in this process) while this process reads the next batches
+    and writes the changed verdicts, one short transaction per batch: a scan waits at most
+    one batch for the write lock, and a mention whose text a scan changed in the meantime
+    keeps the scan's fresher verdict (`Store.save_rescored`)."""
+    began = time.perf_counter()
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and store.count_mentions() < (POOL_FROM if pool_from is None else pool_from):
+        workers = 1  # starting processes costs more than it saves on a small database
+    totals = _RescoreTotals()
+    with _batch_scorer(workers) as score:
+        pending: deque[Future[_ScoredBatch]] = deque()
+        after_id = 0
+        while True:
+            rows = store.rescore_batch(after_id, batch_size)
+            if rows:
+                after_id = int(rows[-1][0])  # type: ignore[call-overload]
+                pending.append(score(rows, thresholds))
+            # Keep the workers fed, but never hold more than a few batches in memory.
+            while pending and (not rows or len(pending) > 2 * workers):
+                totals.add(pending.popleft().result(), store)
+            if not rows and not pending:
+                break
+    return totals.report(seconds=round(time.perf_counter() - began, 3))
+
+
+#: Databases smaller than this are rescored in this process.
+POOL_FROM = 20_000
+
+
+@dataclass
+class _ScoredBatch:
+    seen: int
+    #: The changed rows, ready for `Store.save_rescored`.
+    changed: list[tuple[object, ...]]
+    label_changes: int
+    spam_changes: int
+    question_changes: int
+
+
+@dataclass
+class _RescoreTotals:
+    seen: int = 0
+    written: int = 0
+    label_changes: int = 0
+    spam_changes: int = 0
+    question_changes: int = 0
+
+    def add(self, batch: _ScoredBatch, store: Store) -> None:
+        self.seen += batch.seen
+        self.written += store.save_rescored(batch.changed)
+        self.label_changes += batch.label_changes
+        self.spam_changes += batch.spam_changes
+        self.question_changes += batch.question_changes
+
+    def report(self, seconds: float) -> RescoreReport:
+        return RescoreReport(
+            mentions=self.seen,
+            changed=self.written,
+            label_changes=self.label_changes,
+            spam_changes=self.spam_changes,
+            question_changes=self.question_changes,
+            seconds=seconds,
+        )
+
+
+def score_batch(rows: Sequence[RescoreRow], thresholds: SentimentConfig) -> _ScoredBatch:
+    """Score one batch and keep the rows whose verdict changed (runs in a worker process)."""
+    changed: list[tuple[object, ...]] = []
+    labels = spam = questions = 0
+    for row in rows:
+        mention_id, title, text, *old, updated_at = row
+        signals = signals_from_json(old[6])  # type: ignore[arg-type]
+        new = verdict_columns(rescored_verdict(str(title), str(text), signals, thresholds))
+        old[6] = json.dumps(list(signals))
+        if new != tuple(old):
+            changed.append((*new, mention_id, updated_at))
+            labels += new[1] != old[1]
+            questions += new[4] != old[4]
+            spam += new[5] != old[5]
+    return _ScoredBatch(len(rows), changed, labels, spam, questions)
+
+
+@contextmanager
+def _batch_scorer(
+    workers: int,
+) -> Iterator[Callable[[Sequence[RescoreRow], SentimentConfig], Future[_ScoredBatch]]]:
+    """`score(rows, thresholds)` -> a future of the scored batch: in a process pool, or at
+    once in this process when `workers` is 1."""
+    if workers <= 1:
+
+        def score_here(
+            rows: Sequence[RescoreRow], thresholds: SentimentConfig
+        ) -> Future[_ScoredBatch]:
+            done: Future[_ScoredBatch] = Future()
+            done.set_result(score_batch(rows, thresholds))
+            return done
+
+        yield score_here
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield lambda rows, thresholds: pool.submit(score_batch, rows, thresholds)
 
 
 def evaluate_human_labels(store: Store, thresholds: SentimentConfig) -> LabelEvaluation:

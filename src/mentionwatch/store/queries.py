@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -19,7 +18,6 @@ from mentionwatch.models import (
     Mention,
     MentionStatus,
     Reply,
-    RescoreReport,
     ScanReport,
     ScoredMention,
     SearchResult,
@@ -38,7 +36,6 @@ from mentionwatch.store.rows import (
     MENTION_COLUMNS,
     hits_json,
     row_to_mention,
-    signals_from_json,
 )
 from mentionwatch.store.workflow import WorkflowQueries
 from mentionwatch.text import canonical_url
@@ -61,7 +58,12 @@ def _open_table(assignee: str | None, unassigned: bool) -> str:
     return "mentions"
 
 
-def _verdict_columns(verdict: Classification) -> tuple[object, ...]:
+#: One stored mention as `rescore` reads it: id, title, text, the eight stored verdict columns
+#: in `verdict_columns` order (spam signals and explanation as JSON), updated_at.
+RescoreRow = tuple[object, ...]
+
+
+def verdict_columns(verdict: Classification) -> tuple[object, ...]:
     """compound, label, snippet, vader_compound, question, spam, spam_signals, explanation."""
     return (
         verdict.compound,
@@ -219,7 +221,7 @@ class Store(WorkflowQueries, ArchiveQueries):
                 reach_factor(mention.reach),
                 mention.thread_ref,
                 canonical_url(mention.url) if mention.url else None,
-                *_verdict_columns(verdict),
+                *verdict_columns(verdict),
             ),
         )
         return cursor.rowcount == 1
@@ -248,7 +250,7 @@ class Store(WorkflowQueries, ArchiveQueries):
                 mention.matched_term,
                 fetched,
                 canonical_url(mention.url) if mention.url else None,
-                *_verdict_columns(verdict),
+                *verdict_columns(verdict),
                 mention.source,
                 mention.native_id,
                 mention.url,
@@ -916,64 +918,38 @@ class Store(WorkflowQueries, ArchiveQueries):
 
     # --- re-classifying what is stored ----------------------------------------------------
 
-    def rescore(
-        self,
-        verdict_of: Callable[[str, str, tuple[str, ...]], Classification],
-        *,
-        batch_size: int = 1000,
-    ) -> RescoreReport:
-        """Re-classify every stored mention with `verdict_of(title, text, stored signals)`.
+    def rescore_batch(self, after_id: int, limit: int) -> list[RescoreRow]:
+        """The next `limit` mentions after `after_id`, by id, as `rescore` needs them: the
+        text to score, the verdict columns to compare with, and `updated_at` (the version of
+        the text the new verdict will be about)."""
+        rows = self.db.execute(
+            """
+            SELECT id, title, text, compound, label, snippet, vader_compound, question,
+                   spam, spam_signals, explanation, updated_at
+              FROM mentions WHERE id > ? ORDER BY id LIMIT ?
+            """,
+            (after_id, limit),
+        ).fetchall()
+        return [tuple(row) for row in rows]  # plain tuples: they travel to worker processes
 
-        One transaction per batch (a scan waits at most one batch for the write lock); rows
-        are read, scored and written inside it, so a scan's fresher text is never overwritten
-        with a verdict on the old one. Only rows whose verdict changed are written, with one
-        `executemany` per batch. Status and a person's marks are never touched.
-        """
-        began = time.perf_counter()
-        seen = label_changes = spam_changes = question_changes = written = 0
-        last_id = 0
-        while True:
-            with self.transaction() as db:
-                rows = db.execute(
-                    """
-                    SELECT id, title, text, compound, label, snippet, vader_compound, question,
-                           spam, spam_signals, explanation
-                      FROM mentions WHERE id > ? ORDER BY id LIMIT ?
-                    """,
-                    (last_id, batch_size),
-                ).fetchall()
-                if not rows:
-                    break
-                changed = []
-                for row in rows:
-                    signals = signals_from_json(row[9])
-                    new = _verdict_columns(verdict_of(row[1], row[2], signals))
-                    old = (*tuple(row[3:9]), json.dumps(list(signals)), row[10])
-                    if new != old:
-                        changed.append((*new, row[0]))
-                        label_changes += new[1] != old[1]
-                        question_changes += new[4] != old[4]
-                        spam_changes += new[5] != old[5]
-                db.executemany(
-                    """
-                    UPDATE mentions
-                       SET compound = ?, label = ?, snippet = ?, vader_compound = ?,
-                           question = ?, spam = ?, spam_signals = ?, explanation = ?
-                     WHERE id = ?
-                    """,
-                    changed,
-                )
-            seen += len(rows)
-            written += len(changed)
-            last_id = rows[-1][0]
-        return RescoreReport(
-            mentions=seen,
-            changed=written,
-            label_changes=label_changes,
-            spam_changes=spam_changes,
-            question_changes=question_changes,
-            seconds=round(time.perf_counter() - began, 3),
-        )
+    def save_rescored(self, changed: Sequence[tuple[object, ...]]) -> int:
+        """Write new verdicts: each item is the eight verdict columns (`_verdict_columns`
+        order), then the id and the `updated_at` the text was read at. A row whose text a scan
+        changed since then keeps the scan's fresher verdict. Returns the rows written."""
+        if not changed:
+            return 0
+        with self.transaction() as db:
+            before = db.total_changes
+            db.executemany(
+                """
+                UPDATE mentions
+                   SET compound = ?, label = ?, snippet = ?, vader_compound = ?,
+                       question = ?, spam = ?, spam_signals = ?, explanation = ?
+                 WHERE id = ? AND updated_at IS ?
+                """,
+                changed,
+            )
+            return db.total_changes - before
 
     # --- alerts -----------------------------------------------------------------------------
 
