@@ -335,6 +335,13 @@ def add_inbox_rank(db: sqlite3.Connection) -> None:
     )
 
 
+def index_new_mentions_per_transaction(db: sqlite3.Connection) -> None:
+    """New mentions reach the search index in one statement per transaction
+    (`Store._index_for_search`), not by a trigger per row: FTS5 flushes its buffer at each
+    trigger's savepoint, which made every insert about five times slower."""
+    db.execute("DROP TRIGGER mentions_fts_insert")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_mentions,
     create_source_state,
@@ -349,6 +356,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     add_search_index,
     add_period_index,
     add_inbox_rank,
+    index_new_mentions_per_transaction,
 ]
 
 

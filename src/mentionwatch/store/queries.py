@@ -136,16 +136,20 @@ class Store(WorkflowQueries, ArchiveQueries):
         new = updated = 0
         fetched = to_db_time(fetched_at)
         with self.transaction() as db:
+            last_id_before = self.last_mention_id()
             for item in scored:
-                stored_as = self._stored_native_id(db, item.mention)
+                canonical = canonical_url(item.mention.url) if item.mention.url else None
+                stored_as = self._stored_native_id(db, item.mention, canonical)
                 if stored_as != item.mention.native_id:
                     mention = replace(item.mention, native_id=stored_as)
-                    if self._update_mention(db, mention, item.verdict, fetched):
+                    if self._update_mention(db, mention, item.verdict, fetched, canonical):
                         updated += 1
-                elif self._insert_mention(db, item, fetched):
+                elif self._insert_mention(db, item, fetched, canonical):
                     new += 1
-                elif self._update_mention(db, item.mention, item.verdict, fetched):
+                elif self._update_mention(db, item.mention, item.verdict, fetched, canonical):
                     updated += 1
+            if new:
+                self._index_for_search(db, after_id=last_id_before)
             cursor = result.cursor if result.cursor is not None else state.cursor
             self._upsert_state(db, state.name, state.kind)
             db.execute(
@@ -175,7 +179,19 @@ class Store(WorkflowQueries, ArchiveQueries):
         return new, updated
 
     @staticmethod
-    def _stored_native_id(db: sqlite3.Connection, mention: Mention) -> str:
+    def _index_for_search(db: sqlite3.Connection, after_id: int) -> None:
+        """Add the mentions this transaction inserted to the full-text index, in one
+        statement. (A trigger per row would do it too, but FTS5 flushes its buffer at every
+        trigger's savepoint: that made each insert about five times slower.) Updates and
+        deletes, which are rare, keep their triggers (`migrations.add_search_index`)."""
+        db.execute(
+            "INSERT INTO mentions_fts (rowid, title, text, author)"
+            " SELECT id, title, text, coalesce(author, '') FROM mentions WHERE id > ?",
+            (after_id,),
+        )
+
+    @staticmethod
+    def _stored_native_id(db: sqlite3.Connection, mention: Mention, canonical: str | None) -> str:
         """The id this post is stored under: its own, or, for a post republished under a new
         id (a feed that changed its GUIDs), the id of the same post (same link, same title)
         stored before. Two different posts that merely share a link stay apart."""
@@ -183,16 +199,18 @@ class Store(WorkflowQueries, ArchiveQueries):
             "SELECT 1 FROM mentions WHERE source = ? AND native_id = ?",
             (mention.source, mention.native_id),
         ).fetchone()
-        if known or not mention.url:
+        if known or canonical is None:
             return mention.native_id
         row = db.execute(
             "SELECT native_id FROM mentions"
             " WHERE source = ? AND canonical_url = ? AND title = ? ORDER BY id LIMIT 1",
-            (mention.source, canonical_url(mention.url), mention.title),
+            (mention.source, canonical, mention.title),
         ).fetchone()
         return str(row[0]) if row else mention.native_id
 
-    def _insert_mention(self, db: sqlite3.Connection, item: ScoredMention, fetched: str) -> bool:
+    def _insert_mention(
+        self, db: sqlite3.Connection, item: ScoredMention, fetched: str, canonical: str | None
+    ) -> bool:
         mention, verdict = item.mention, item.verdict
         created = to_db_time(mention.created_at) if mention.created_at else fetched
         status = MentionStatus.OWN if item.own else MentionStatus.OPEN
@@ -220,14 +238,19 @@ class Store(WorkflowQueries, ArchiveQueries):
                 mention.reach,
                 reach_factor(mention.reach),
                 mention.thread_ref,
-                canonical_url(mention.url) if mention.url else None,
+                canonical,
                 *verdict_columns(verdict),
             ),
         )
         return cursor.rowcount == 1
 
     def _update_mention(
-        self, db: sqlite3.Connection, mention: Mention, verdict: Classification, fetched: str
+        self,
+        db: sqlite3.Connection,
+        mention: Mention,
+        verdict: Classification,
+        fetched: str,
+        canonical: str | None,
     ) -> bool:
         # Only the post's content and scores change on a re-scan; its status, and a person's
         # marks on it (spam_mark, human_label, answered / ignored), are the team's and are
@@ -249,7 +272,7 @@ class Store(WorkflowQueries, ArchiveQueries):
                 mention.text,
                 mention.matched_term,
                 fetched,
-                canonical_url(mention.url) if mention.url else None,
+                canonical,
                 *verdict_columns(verdict),
                 mention.source,
                 mention.native_id,
