@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from conftest import write_config
 from mentionwatch.classify.domain import combine
 from mentionwatch.classify.duplicates import as_copied_spam, copied_across_accounts, copies_in
 from mentionwatch.classify.handles import is_brand_handle
@@ -18,8 +22,11 @@ from mentionwatch.classify.sentiment import (
     text_to_score,
     vader_compound,
 )
-from mentionwatch.config import SentimentConfig
-from mentionwatch.models import Classification, SentimentLabel
+from mentionwatch.classify.verdict import assess
+from mentionwatch.cli import app
+from mentionwatch.config import BrandConfig, SentimentConfig
+from mentionwatch.models import Classification, Mention, SentimentLabel
+from mentionwatch.scan import relevant_and_scored
 
 # --- relevance ---------------------------------------------------------------------------------
 
@@ -276,3 +283,40 @@ def test_bluesky_handles_on_the_shared_host_match_by_their_first_label(
     author: str, own: bool
 ) -> None:
     assert is_brand_handle(author, ["AcmeSupport", "*atAcme", "*.acme.com"]) is own
+
+
+# --- the brand's terms reach the spam rules ------------------------------------------------------
+
+
+def test_assess_uses_the_brand_terms_it_is_given() -> None:
+    text = "Traffic on Acme Road again, the 42 bus is stuck behind a van"
+    assert not assess(text, SentimentConfig()).spam
+    verdict = assess(text, SentimentConfig(), ("Acme",))
+    assert verdict.spam
+    assert "brand name used for something else" in verdict.spam_signals
+
+
+def test_a_scan_scores_with_the_brands_terms() -> None:
+    brand = BrandConfig(name="Acme", terms=("Acme",))
+
+    def post(native_id: str, text: str) -> Mention:
+        return Mention("feed", "rss", native_id, f"https://example.org/{native_id}", "", text)
+
+    scored = relevant_and_scored(
+        [post("1", "Acme Road closed all weekend"), post("2", "My Acme order never arrived")],
+        compile_matcher(brand.terms),
+        brand,
+        SentimentConfig(),
+    )
+    assert [s.verdict.spam for s in scored] == [True, False]
+
+
+def test_the_classify_command_reads_the_brand_terms_from_the_config(isolated_env: Path) -> None:
+    text = "Acme Road is closed for resurfacing"
+    runner = CliRunner()
+    bare = runner.invoke(app, ["classify", "--json", text])
+    config = write_config(isolated_env)
+    with_terms = runner.invoke(app, ["classify", "--json", "--config", str(config), text])
+    assert bare.exit_code == 0 and with_terms.exit_code == 0, (bare.output, with_terms.output)
+    assert json.loads(bare.stdout)["spam"] is False
+    assert json.loads(with_terms.stdout)["spam"] is True

@@ -471,7 +471,7 @@ def show(
     thresholds = loaded.sentiment if loaded else SentimentConfig()
     urgent = mention_urgency(mention, sla, now)
     is_open = mention.status is MentionStatus.OPEN
-    hits, explanation = explain_mention(mention, thresholds)
+    hits, explanation = explain_mention(mention, thresholds, loaded.brand.terms if loaded else ())
     if as_json:
         write_json(
             {
@@ -824,7 +824,11 @@ def rescore(
     with _reported_errors():
         loaded = _config_if_any(config)
         with _open_store(db, loaded) as store:
-            report = rescore_all(store, loaded.sentiment if loaded else SentimentConfig())
+            report = rescore_all(
+                store,
+                loaded.sentiment if loaded else SentimentConfig(),
+                brand_terms=loaded.brand.terms if loaded else (),
+            )
     if as_json:
         write_json(rescore_json(report), sys.stdout)
     else:
@@ -940,6 +944,7 @@ def classify(
     with _reported_errors():
         loaded = _config_if_any(config)
     thresholds = loaded.sentiment if loaded else SentimentConfig()
+    brand_terms = loaded.brand.terms if loaded else ()
     if text is None and sys.stdin.isatty():
         raise typer.BadParameter(
             "give the text to score, or pipe posts on stdin, one per line", param_hint="TEXT"
@@ -949,7 +954,7 @@ def classify(
     for line in lines:
         if line is None or not line.strip():
             continue
-        verdict = assess(line, thresholds)
+        verdict = assess(line, thresholds, brand_terms)
         why = explain_text(line, verdict, thresholds) if explain else None
         if console is None:
             typer.echo(json_text(classification_json(line, verdict, why), indent=None))

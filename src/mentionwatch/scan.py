@@ -88,7 +88,9 @@ def relevant_and_scored(
         if not own:
             others.append((len(kept), mention.author, text))
         kept.append(
-            ScoredMention(replace(mention, matched_term=term), assess(text, thresholds), own)
+            ScoredMention(
+                replace(mention, matched_term=term), assess(text, thresholds, brand.terms), own
+            )
         )
     copied = copied_across_accounts([(author, text) for _, author, text in others])
     for position, accounts in copied.items():

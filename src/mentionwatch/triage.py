@@ -27,11 +27,16 @@ RESCORE_BATCH = 1000
 
 
 def rescored_verdict(
-    title: str, text: str, stored_signals: tuple[str, ...], thresholds: SentimentConfig
+    title: str,
+    text: str,
+    stored_signals: tuple[str, ...],
+    thresholds: SentimentConfig,
+    brand_terms: Sequence[str] = (),
 ) -> Classification:
-    """A stored mention's verdict under the current config. The "same text from N accounts"
-    signal was seen across one poll, not in the text, so it is kept as it was."""
-    verdict = assess(text_to_score(title, text), thresholds)
+    """A stored mention's verdict under the current config (`brand_terms`: the config's
+    `[brand] terms`, as a scan passes them). The "same text from N accounts" signal was seen
+    across one poll, not in the text, so it is kept as it was."""
+    verdict = assess(text_to_score(title, text), thresholds, brand_terms)
     for signal in stored_signals:
         accounts = copies_in(signal)
         if accounts is not None:
@@ -46,6 +51,7 @@ def rescore(
     batch_size: int = RESCORE_BATCH,
     workers: int | None = None,
     pool_from: int | None = None,
+    brand_terms: Sequence[str] = (),
 ) -> RescoreReport:
     """Re-classify every stored mention with the current config (after a lexicon or
     threshold change). Status and a person's marks are never touched.
@@ -67,7 +73,7 @@ def rescore(
             rows = store.rescore_batch(after_id, batch_size)
             if rows:
                 after_id = int(rows[-1][0])  # type: ignore[call-overload]
-                pending.append(score(rows, thresholds))
+                pending.append(score(rows, thresholds, tuple(brand_terms)))
             # Keep the workers fed, but never hold more than a few batches in memory.
             while pending and (not rows or len(pending) > 2 * workers):
                 totals.add(pending.popleft().result(), store)
@@ -116,14 +122,18 @@ class _RescoreTotals:
         )
 
 
-def score_batch(rows: Sequence[RescoreRow], thresholds: SentimentConfig) -> _ScoredBatch:
+def score_batch(
+    rows: Sequence[RescoreRow], thresholds: SentimentConfig, brand_terms: Sequence[str] = ()
+) -> _ScoredBatch:
     """Score one batch and keep the rows whose verdict changed (runs in a worker process)."""
     changed: list[tuple[object, ...]] = []
     labels = spam = questions = 0
     for row in rows:
         mention_id, title, text, *old, updated_at = row
         signals = signals_from_json(old[6])  # type: ignore[arg-type]
-        new = verdict_columns(rescored_verdict(str(title), str(text), signals, thresholds))
+        new = verdict_columns(
+            rescored_verdict(str(title), str(text), signals, thresholds, brand_terms)
+        )
         old[6] = json.dumps(list(signals))
         if new != tuple(old):
             changed.append((*new, mention_id, updated_at))
@@ -136,22 +146,24 @@ def score_batch(rows: Sequence[RescoreRow], thresholds: SentimentConfig) -> _Sco
 @contextmanager
 def _batch_scorer(
     workers: int,
-) -> Iterator[Callable[[Sequence[RescoreRow], SentimentConfig], Future[_ScoredBatch]]]:
-    """`score(rows, thresholds)` -> a future of the scored batch: in a process pool, or at
-    once in this process when `workers` is 1."""
+) -> Iterator[
+    Callable[[Sequence[RescoreRow], SentimentConfig, tuple[str, ...]], Future[_ScoredBatch]]
+]:
+    """`score(rows, thresholds, brand_terms)` -> a future of the scored batch: in a process
+    pool, or at once in this process when `workers` is 1."""
     if workers <= 1:
 
         def score_here(
-            rows: Sequence[RescoreRow], thresholds: SentimentConfig
+            rows: Sequence[RescoreRow], thresholds: SentimentConfig, terms: tuple[str, ...]
         ) -> Future[_ScoredBatch]:
             done: Future[_ScoredBatch] = Future()
-            done.set_result(score_batch(rows, thresholds))
+            done.set_result(score_batch(rows, thresholds, terms))
             return done
 
         yield score_here
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield lambda rows, thresholds: pool.submit(score_batch, rows, thresholds)
+        yield lambda rows, thresholds, terms: pool.submit(score_batch, rows, thresholds, terms)
 
 
 def evaluate_human_labels(store: Store, thresholds: SentimentConfig) -> LabelEvaluation:
@@ -164,13 +176,13 @@ def evaluate_human_labels(store: Store, thresholds: SentimentConfig) -> LabelEva
 
 
 def explain_mention(
-    mention: StoredMention, thresholds: SentimentConfig
+    mention: StoredMention, thresholds: SentimentConfig, brand_terms: Sequence[str] = ()
 ) -> tuple[tuple[tuple[str, str, float], ...], Explanation]:
     """Why a stored mention scored so: the domain layer's hits behind its stored score, and
     VADER's side (lexicon hits, sentences, the deciding one) under the current config. A
     mention stored before the hits were kept (it has no VADER compound either) is explained
     with the current classifier throughout."""
     text = text_to_score(mention.title, mention.text)
-    fresh = assess(text, thresholds)
+    fresh = assess(text, thresholds, brand_terms)
     hits = mention.explanation if mention.vader_compound is not None else fresh.hits
     return hits, explain(text, fresh, thresholds)

@@ -41,6 +41,9 @@ _MAX_RAW = 30.0
 
 #: A domain valence this strong overrules VADER's reading of the opposite sign.
 STRONG = 1.5
+#: Words in scare quotes: 'express' delivery, the "included" roaming, 'on request'.
+SCARE_QUOTES_VALENCE = -0.8
+SCARE_QUOTES_HIT = "words in scare quotes"
 #: A short phrase in quotes: 'express', "fixed" price, 'out for delivery'. Quoting the
 #: brand's own words back at it is how customers say they were not delivered.
 _SCARE_QUOTES = re.compile(r"(?:^|[\s(])['‘\"“](?:[^'’\"”\s]+\s?){1,5}['’\"”](?=[\s.,!?:;)]|$)")
@@ -111,12 +114,16 @@ class Rule:
             found = self.pattern.search(lower, found.start() + 1)
         return found
 
-    def fires(self, lower: str, tokens: set[str]) -> re.Match[str] | None:
+    def fires(
+        self, lower: str, tokens: set[str], *, words_checked: bool = False
+    ) -> re.Match[str] | None:
         """The rule's match in a post (lower-cased, with its tokens), if the rule fires:
-        the cheap word and character checks first, then the pattern, then `unless`."""
-        for group in self.also:
-            if tokens.isdisjoint(group):
-                return None
+        the cheap word and character checks first (the word groups may have been checked by
+        the caller already), then the pattern, then `unless`."""
+        if not words_checked:
+            for group in self.also:
+                if tokens.isdisjoint(group):
+                    return None
         if self.chars:
             for char in self.chars:
                 if char in lower:
@@ -179,13 +186,60 @@ class DomainResult:
     valence: float = 0.0
     sarcasm: bool = False
     hits: tuple[Hit, ...] = ()
-    #: The text is a plain question: VADER's negative reading of it is damped.
+    #: The text is a plain question: its negative readings are damped unless it complains.
     dampen: bool = False
+    #: The text reports news in the third person ("X announces ...", "Q3 results: ..."): its
+    #: negative readings are dropped unless it complains.
+    reported: bool = False
+
+    @property
+    def complains(self) -> bool:
+        """A complaint rule or a sarcasm cue fired: no damping for questions or news. Words
+        in quotes do not count: a question quotes the site's terms to ask about them."""
+        return any(
+            (hit.kind == "sarcasm" and hit.valence < 0 and hit.what != SCARE_QUOTES_HIT)
+            or (hit.kind == "rule" and hit.valence <= -COMPLAINT_RULE)
+            for hit in self.hits
+        )
 
 
 _NOTHING = DomainResult()
 #: A plain question with nothing else in it.
 _QUESTION = DomainResult(dampen=True)
+#: News with nothing else in it.
+_REPORT = DomainResult(reported=True)
+#: A plain question's negative readings count this much ("does it cover accidental damage?").
+QUESTION_DAMPING = 0.05
+#: A rule this negative is a complaint: a question or a report holding it is not damped.
+COMPLAINT_RULE = 1.0
+#: The voice of a report: an announcement, results, a status bot, a third-party monitor.
+_REPORTING = re.compile(
+    r"^\s*\[[^\]\n]{0,20}(?:bot|status|news|monitor|tracker|isitdown|announcement|alert|press)"
+    r"[^\]\n]{0,10}\]|\b(?:announce[sd]?|announcing|confirms|confirmed|reports|reported|"
+    r"according to|in a statement|results|quarterly|q[1-4]|year[- ]on[- ]year|regulator|filing|"
+    r"press release|(?:planned|scheduled) maintenance|maintenance window|status update|"
+    r"third[- ]party monitor|outage tracker|public tracker|round-?up|patch notes|release notes|"
+    r"changelog|(?:is |are )?rolling out|now available|will (?:close|shut down|retire|"
+    r"discontinue|introduce|launch|replace|roll out|raise|cut|end))\b"
+)
+#: A report holds one of these words (`_REPORTING` runs only then).
+_REPORTING_WORDS = frozenset(
+    {
+        *("announce", "announced", "announces", "announcing", "confirms", "confirmed"),
+        *("reports", "reported", "according", "statement", "results", "quarterly"),
+        *("q1", "q2", "q3", "q4", "year", "regulator", "filing", "press", "maintenance"),
+        *("status", "third", "monitor", "tracker", "roundup", "round", "patch", "release"),
+        *("changelog", "will", "statusbot", "isitdown", "news", "bot", "alert", "rolling"),
+        "available",
+    }
+)
+#: Someone speaking for themselves, or to the brand: not a report, whatever its words.
+_OWN_VOICE = frozenset(
+    {
+        *("i", "i'm", "im", "i've", "ive", "i'd", "i'll", "me", "my", "mine", "myself"),
+        *("we", "we're", "we've", "our", "ours", "us", "your", "ur"),
+    }
+)
 
 
 def to_raw(compound: float) -> float:
@@ -209,9 +263,16 @@ def combine(vader_compound: float, domain: DomainResult) -> float:
     makes VADER's praise suspect: it is dropped rather than allowed to cancel the complaint out
     ("Been on hold for 45 minutes. Thanks a lot"). Strong praise the domain layer recognises
     likewise drops VADER's negative reading of it ("never misses")."""
-    if domain.dampen and domain.valence >= 0 and vader_compound < 0:
-        # "does your insurance cover accidental damage?" asks; it does not complain.
-        return round(normalize(to_raw(vader_compound) * 0.25 + domain.valence), 4)
+    if (domain.dampen or domain.reported) and not domain.complains:
+        # "does your insurance cover accidental damage?" asks, "X will close 23 branches"
+        # reports: neither complains, whatever VADER reads in their words.
+        factor = 0.0 if domain.reported else QUESTION_DAMPING
+        raw, valence = to_raw(vader_compound), domain.valence
+        if raw < 0:
+            raw *= factor
+        if valence < 0:
+            valence *= factor
+        return round(normalize(raw + valence), 4)
     if not domain.hits:
         return vader_compound
     raw = to_raw(vader_compound)
@@ -238,11 +299,16 @@ class DomainLayer:
     question_rules: tuple[Rule, ...] = ()
 
     def assess(
-        self, text: str, lower: str | None = None, tokens: set[str] | None = None
+        self,
+        text: str,
+        lower: str | None = None,
+        tokens: set[str] | None = None,
+        reported: bool | None = None,
     ) -> DomainResult:
         """What the domain layer sees in one text (already a sentence or a short post).
 
-        `lower` and `tokens` may be passed in when the caller has them already."""
+        `lower` and `tokens` may be passed in when the caller has them already, and
+        `reported` when the caller knows whether the whole post reads as a report."""
         if lower is None:
             lower = text.lower()
         if tokens is None:
@@ -254,8 +320,10 @@ class DomainLayer:
         asks = lower.rstrip().endswith("?") and any(
             rule.search(lower) for rule in self.question_rules
         )
+        if reported is None:
+            reported = reports(lower, tokens)
         if not keys and ascii_only and not quoted:
-            return _QUESTION if asks else _NOTHING
+            return _QUESTION if asks else _REPORT if reported else _NOTHING
         hits: list[Hit] = []
         rules: dict[int, Rule] = {}  # by identity: a rule hung on two of the words runs once
         index = self.index
@@ -264,17 +332,20 @@ class DomainLayer:
             if word is not None:
                 hits.append(word)
             for rule in key_rules:
-                rules[id(rule)] = rule
+                # The word groups first, here: most rules a post triggers stop at them.
+                if not rule.also or not any(map(tokens.isdisjoint, rule.also)):
+                    rules[id(rule)] = rule
         sarcasm = False
         for rule in rules.values():
-            found = rule.fires(lower, tokens)
+            found = rule.fires(lower, tokens, words_checked=True)
             if found is not None:
                 kind = "sarcasm" if rule.sarcasm else "rule"
                 hits.append(Hit(kind, f"{rule.name}: {found.group(0)!r}", rule.valence))
                 sarcasm = sarcasm or rule.sarcasm
         if quoted:
-            # A cue, not a complaint by itself: it only turns praise in the same post around.
-            hits.append(Hit("sarcasm", "words in scare quotes", 0.0))
+            # Quoting the brand's words back at it ('express', "included", 'on request') is
+            # how customers complain; it also turns praise in the same post around.
+            hits.append(Hit("sarcasm", SCARE_QUOTES_HIT, SCARE_QUOTES_VALENCE))
             sarcasm = True
         if not ascii_only:
             for char in self.emoji.keys() & set(lower):
@@ -283,12 +354,20 @@ class DomainLayer:
                 sarcasm = True
                 hits.append(Hit("sarcasm", "🙃 beside a complaint", -0.5))
         if not hits:
-            return _QUESTION if asks else _NOTHING
+            return _QUESTION if asks else _REPORT if reported else _NOTHING
         # Repeats add up, with diminishing returns: three 😡 are angrier than one, not triple.
         total = sum(h.valence for h in hits)
         if len(hits) > 3:
             total *= (3 / len(hits)) ** 0.5
-        return DomainResult(round(total, 3), sarcasm, tuple(hits), asks)
+        return DomainResult(round(total, 3), sarcasm, tuple(hits), asks, reported)
+
+
+def reports(lower: str, tokens: set[str]) -> bool:
+    """Whether a text (lower-cased, with its tokens) reads as a third-person report: an
+    announcement, results, a status bot, a monitor; never someone speaking for themselves."""
+    if tokens.isdisjoint(_REPORTING_WORDS):
+        return False
+    return tokens.isdisjoint(_OWN_VOICE) and _REPORTING.search(lower) is not None
 
 
 def _compile_rules(rules: Iterable[Mapping[str, Any]], source: str) -> list[Rule]:

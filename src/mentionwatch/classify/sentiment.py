@@ -19,6 +19,7 @@ from mentionwatch.classify.domain import (
     DomainResult,
     build_layer,
     combine,
+    reports,
     tokens_of,
 )
 from mentionwatch.classify.vader import compound as exact_compound
@@ -92,10 +93,13 @@ def domain_layer(thresholds: SentimentConfig) -> DomainLayer:
     return layer
 
 
-def _score(text: str, layer: DomainLayer) -> tuple[float, DomainResult]:
-    """VADER's compound and the domain layer's finding for one text."""
+def _score(
+    text: str, layer: DomainLayer, reported: bool | None = None
+) -> tuple[float, DomainResult]:
+    """VADER's compound and the domain layer's finding for one text (`reported`: whether
+    the post it comes from reads as a report, when the caller knows)."""
     lower = text.lower()
-    found = layer.assess(text, lower, set(tokens_of(lower)))
+    found = layer.assess(text, lower, set(tokens_of(lower)), reported)
     return exact_compound(text), found
 
 
@@ -132,7 +136,10 @@ def classify_text(
             spam=spam,
             spam_signals=spam_signals,
         )
-    scored = [_score(sentence, layer) for sentence in sentences]
+    # A report is one voice from start to end: "X announced ... The airline says ...".
+    lower = text.lower()
+    reported = reports(lower, set(tokens_of(lower)))
+    scored = [_score(sentence, layer, reported) for sentence in sentences]
     scores = [combine(vader, found) for vader, found in scored]
     compound = _mean_of_carrying(scores)
     worst = min(range(len(scores)), key=scores.__getitem__)
@@ -235,10 +242,14 @@ def explain(text: str, verdict: Classification, thresholds: SentimentConfig) -> 
     """What moved the score of `text` (whose verdict is `verdict`). Pure."""
     layer = domain_layer(thresholds)
     parts = split_sentences(text) or [text]
+    # Scored as `classify_text` scores them: a long report is one voice throughout.
+    lower = text.lower()
+    reported = reports(lower, set(tokens_of(lower))) if len(parts) > 2 else None
     sentences = []
     for sentence in parts:
         vader = vader_compound(sentence) if sentence.strip() else 0.0
-        sentences.append(SentenceScore(sentence, vader, combine(vader, layer.assess(sentence))))
+        found = layer.assess(sentence, reported=reported)
+        sentences.append(SentenceScore(sentence, vader, combine(vader, found)))
     if verdict.label is SentimentLabel.NEGATIVE:
         deciding = min(sentences, key=lambda s: s.compound)
     elif verdict.label is SentimentLabel.POSITIVE:

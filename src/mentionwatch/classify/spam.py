@@ -24,8 +24,11 @@ microsecond per 100 characters and per branch, hence small rules rather than one
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+
+from mentionwatch.classify.other_use import CUE_WORDS as _OTHER_USE_WORDS
+from mentionwatch.classify.other_use import other_use_matcher
 
 SPAM_THRESHOLD = 2.0
 
@@ -40,6 +43,8 @@ class _Post:
     text: str  # as written
     low: str  # lower-cased
     hosts: tuple[str, ...]  # the host of every link, lower-case, without "www."
+    #: Whether the text uses the brand's name for something else (for the brand's terms).
+    other_use: Callable[[str], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,8 @@ class Rule:
     and_words: frozenset[bytes] = frozenset()
     chars: str = ""
     on_link: bool = False
+    #: Also runs whenever the post is crowded with tags (`_crowded`): "@x @x @x", "#a #b #c".
+    on_tags: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +104,9 @@ def _re(words: str, pattern: str, *, and_words: str = "", chars: str = "") -> Ru
 _TLDS = (
     "com|net|org|info|biz|xyz|top|win|click|club|online|site|shop|store|live|vip|fun|icu|buzz|"
     "rest|cam|bid|loan|work|link|gq|tk|ml|cf|ga|cc|co|io|me|ly|gl|gd|at|to|uk|us|ca|au|de|fr|"
-    "es|it|nl|eu|ru|cn|in|app|dev|tv|gg|ai|page|sbs|cfd|cyou|monster|lol|pw|su|ws"
+    "es|it|nl|eu|ru|cn|in|app|dev|tv|gg|ai|page|sbs|cfd|cyou|monster|lol|pw|su|ws|ng|za|ke|gh|"
+    "pk|ph|sg|nz|ie|br|mx|jp|tr|pl|se|dk|fi|ch|pt|lc|academy|blog|tech|news|agency|digital|"
+    "media|space|website|world|today|life|pro|tips|deals|guru"
 )
 _BARE_HOST = rf"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?![.\w-])"
 _LINK = re.compile(rf"(?:https?://|\bwww\.)(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{{2,}})|({_BARE_HOST})")
@@ -131,6 +140,27 @@ def _link_rule(test: Callable[[tuple[str, ...]], bool]) -> Rule:
     return Rule(frozenset(), lambda post: test(post.hosts), on_link=True)
 
 
+def _crowded(text: str) -> bool:
+    """Enough "@" or "#" for the tag rules to be worth a look (a cheap count first)."""
+    return text.count("@") >= 3 or text.count("#") >= 5
+
+
+_TAG = re.compile(r"[#@]?\w+")
+_REPEATED_MENTION = re.compile(r"(@\w+)(?:\W+\1\b){2,}")
+
+
+def _only_tags(post: _Post) -> bool:
+    """The same account tagged three times, or a post that is mostly hashtags."""
+    if _REPEATED_MENTION.search(post.low):
+        return True
+    words = _TAG.findall(post.low)
+    tags = sum(1 for word in words if word[0] == "#")
+    return tags >= 5 and tags >= 0.7 * len(words)
+
+
+_HELPLINE_WORDS = re.compile(r"\b(?:help ?line|care (?:number|no)|support number|toll[- ]free)\b")
+
+
 def _look_alike(hosts: Iterable[str]) -> bool:
     """A hyphenated host with a lure word ("brand-secure-verify.co") or two hyphens."""
     for host in hosts:
@@ -153,7 +183,7 @@ _CREDENTIAL_ASK = re.compile(
     r"\b(?:dm|pm|send|share|provide|give|tell|message|inbox|text|email|confirm|enter|"
     r"include|with)(?:\s+(?:us|me|our team|the team|an agent))?"
     r"(?:\s+(?:via|in|by)\s+(?:dm|pm|private message|direct message))?\s+(?:your|ur)\s+"
-    r"(?:[\w-]+\s+){0,4}?"
+    r"(?:[\w-]+,?\s+){0,4}?"
     r"(?:pins?(?! pad| machine| reader| terminal)|passwords?|passcodes?|login (?:email|details|"
     r"credentials|info)|log-?in details|(?:debit |credit )?card (?:number|details|no|info|pin)|"
     r"cvv|cvc|security (?:code|number)|(?:one[- ]time|verification|2fa|otp|sms) (?:code|"
@@ -187,12 +217,12 @@ def _asks_for_credentials(post: _Post) -> bool:
 
 # --- the signals --------------------------------------------------------------------------------
 
-_AMOUNT = r"[$£€]\s?\d[\d,.]*k?\+?"
+_AMOUNT = r"[$£€₹₦₱]\s?\d[\d,.]*k?\+?"
 _PERIOD = (
     r"(?:(?:a|an|per|/|every|each|last|this|in a|in one)\s*(?:day|week|wk|month|hour|hr|night)\b"
     r"|daily\b|weekly\b|monthly\b|hourly\b|nightly\b)"
 )
-_MONEY = "$£€"
+_MONEY = "$£€₹₦₱"
 
 SIGNALS: tuple[Signal, ...] = (
     # "I made $10,000 a week", "earn £500 daily": money per period, whoever says it.
@@ -225,6 +255,21 @@ SIGNALS: tuple[Signal, ...] = (
                 rf"\s+(?:up to |over )?{_AMOUNT}",
                 chars=_MONEY,
             ),
+            # "Get paid to test apps, $25 per test"
+            _re(
+                "paid",
+                rf"\bget paid (?:to|for)\b[^.!?\n]{{0,40}}{_AMOUNT}|{_AMOUNT}\s*(?:per|/|for "
+                rf"(?:every|each))\s*(?:\w+\s+)?(?:test|review|task|survey|post|video|click|like)\b",
+                chars=_MONEY,
+            ),
+            # "Part time job, ₹3000-₹8000/day", "recruiting online assistants, $400/week"
+            _re(
+                "job jobs recruiting hiring assistant assistants",
+                rf"\b(?:part[- ]time|online|remote|home|easy) (?:jobs?|work|assistants?)\b"
+                rf"[^\n]{{0,60}}{_AMOUNT}(?:\s*-\s*{_AMOUNT})?\s*{_PERIOD}"
+                rf"|\brecruiting\b[^\n]{{0,60}}{_AMOUNT}\s*{_PERIOD}",
+                chars=_MONEY,
+            ),
         ),
     ),
     Signal(
@@ -232,6 +277,7 @@ SIGNALS: tuple[Signal, ...] = (
         1.0,
         (
             _re("ask", r"\bask me how\b"),
+            _re("make", r"\bmake \${2,}", chars="$"),
             _re("trick", r"\bthis one (?:simple |weird |easy )?trick\b"),
             _re("experience", r"\bno experience\b"),
             _re("home", r"\b(?:work|working) from home\b|\bfrom (?:the comfort of )?your home\b"),
@@ -278,9 +324,11 @@ SIGNALS: tuple[Signal, ...] = (
             _re(
                 "giving",
                 r"\bgiving away\b|\b(?:is|are|we're|we are|i'm|i am) giving\s+"
-                r"(?:away\s+)?(?:[$£€]\s?\d|\d|free)",
+                r"(?:away\s+|every (?:user|customer|subscriber)\s+|all (?:users|customers)\s+)?"
+                r"(?:[$£€₹₦]\s?\d|\d|free)",
             ),
             _re("life", r"\bfree\b[^.!?\n]{0,40}\bfor life\b"),
+            _re("gb mb data", r"\bfree \d+ ?(?:gb|mb)\b"),
             _re(
                 "selected chosen won",
                 r"\byou(?:'ve| have)? (?:been (?:selected|chosen)|won)\b"
@@ -311,13 +359,15 @@ SIGNALS: tuple[Signal, ...] = (
                 and_words="first",
             ),
             _re(
-                "midnight gone late ends runs",
-                r"\bbefore (?:midnight|it'?s (?:gone|too late)|the offer ends|time runs out)\b",
+                "midnight gone late ends runs anyone stock",
+                r"\bbefore (?:midnight|it'?s (?:gone|too late)|the offer ends|time runs out|anyone "
+                r"else|they'?re gone|stock runs out)\b",
                 and_words="before",
             ),
             _re(
                 "share",
-                r"\bshare (?:this |it )?(?:with|to) (?:\d+|ten|five|all your|your) friends\b"
+                r"\bshare (?:this |it )?(?:with|to) (?:\d+|ten|five|all your|your) (?:\w+ )?(?:friends|"
+                r"groups|contacts|chats)\b"
                 r"|\bshare (?:&|and) (?:click|claim|follow|win)\b",
             ),
             _re(
@@ -325,9 +375,10 @@ SIGNALS: tuple[Signal, ...] = (
                 r"\b(?:like|follow),? (?:share|follow|retweet|rt)\b|\bfollow,? like\b",
             ),
             _re(
-                "limited act hurry spots slots",
+                "limited act hurry spots slots order only",
                 r"\blimited (?:time|spots|offer|slots)\b|\bact (?:now|fast)\b|\bhurry\b"
-                r"|\bonly \d+ (?:spots|slots)\b",
+                r"|\bonly \d+ (?:spots|slots)\b|\border now\b"
+                r"|\b(?:this week|today|this weekend|24 hours|48 hours) only\b",
             ),
             _re("dm", r"\bjust dm me\b|\bdm me (?:now|for|to|today)\b"),
             # A finger pointing at a link.
@@ -336,6 +387,7 @@ SIGNALS: tuple[Signal, ...] = (
                 _search(rf"(?:👉|⬇️|⬇|👇|→)\s*(?:https?://|www\.|{_BARE_HOST})"),
                 on_link=True,
             ),
+            _re("link", r"(?:👉|⬇️|⬇|👇|→)\s*(?:the )?link\b|\blink\s*(?:👇|⬇️|⬇)"),
         ),
     ),
     # "verify your account here": how phishing asks; a customer says "verify *my* account".
@@ -367,6 +419,21 @@ SIGNALS: tuple[Signal, ...] = (
             ),
         ),
     ),
+    # "new video up, go watch and leave a like": a creator's plug; a fan may say it too.
+    Signal(
+        "creator plug",
+        1.0,
+        (
+            _re(
+                "video vlog episode mix watch like comment follow sub soundcloud twitch youtube tiktok "
+                "patreon live",
+                r"\bnew (?:video|vlog|episode|mix) (?:is )?(?:up|out|live)\b|\bgo watch\b"
+                r"|\bleave a (?:like|comment|sub)\b|\bdrop a (?:like|follow|sub)\b"
+                r"|\bsmash (?:that|the) like\b|\bmy (?:soundcloud|twitch|youtube|tiktok|patreon)\b"
+                r"|\blive (?:now )?on twitch\b|\blive now\b[^.!?\n]{0,30}\b(?:twitch|stream)\b",
+            ),
+        ),
+    ),
     Signal(
         "crypto pump",
         2.0,
@@ -392,6 +459,18 @@ SIGNALS: tuple[Signal, ...] = (
                 "airdrop",
                 r"\bairdrop\b[^.!?\n]{0,40}\b(?:claim|token|wallet)\b|\bclaim\b[^.!?\n]{0,30}"
                 r"\bairdrop\b",
+            ),
+            # "100x incoming", "LP burned", "under 200k mcap", "get in before the listing"
+            _re(
+                "incoming soon easy listing mcap cap lp nfa",
+                r"\b\d{2,4}x (?:incoming|soon|easy|minimum)\b|\bget in (?:before|early)\b[^.!?\n]{0,30}"
+                r"\b(?:listing|launch|pump|moon)\b|\b(?:under|below) \d+k (?:mcap|market cap)\b"
+                r"|\blp (?:burned|burnt|locked)\b|\bnfa\b",
+            ),
+            _re(
+                "nft mint minting whitelist",
+                r"\bnft (?:drop|collection|mint|sale|presale)\b|\bminting (?:now|is live|soon)\b"
+                r"|\bmint (?:price|is live|now|for|\d)|\bwhitelist (?:is )?(?:open|spots?)\b",
             ),
         ),
     ),
@@ -457,7 +536,7 @@ SIGNALS: tuple[Signal, ...] = (
                 "apologise apologize apologies",
                 r"\bwe (?:sincerely )?apologi[sz]e\b|\bapologies for (?:the|any)\b",
             ),
-            _re("noticed", r"\bwe(?: have|'ve)? noticed your\b"),
+            _re("noticed", r"\bwe(?: have|'ve)? noticed (?:your|you(?:'re| are| have|'ve))\b"),
             _re(
                 "contact reach message",
                 r"\b(?:contact|reach|message) our (?:support|team|agents?|customer (?:care|service)|"
@@ -509,7 +588,12 @@ SIGNALS: tuple[Signal, ...] = (
             _re(
                 "cracked crack",
                 r"\b(?:premium|pro|full version|paid|plus)\s+(?:\w+\s+)?cracked\b"
-                r"|\bcracked (?:version|app|software|premium|pro|game|account)s?\b",
+                r"|\bcracked (?:version|app|software|premium|pro|game|account)s?\b"
+                r"|\bcrack (?:download|free|version)\b",
+            ),
+            _re(
+                "virus version",
+                r"\bno virus\b|\bfull version (?:free|download)\b|\bfree full version\b",
             ),
             _re(
                 "unlocked",
@@ -534,7 +618,15 @@ SIGNALS: tuple[Signal, ...] = (
         "too good to be true",
         1.0,
         (
-            _re("100", r"\b100% (?:working|legit|real|free)\b", chars="%"),
+            _re(
+                "100",
+                r"\b100% (?:working|legit|real|free|safe|guaranteed)\b|\b(?:working|legit) 100%",
+                chars="%",
+            ),
+            _re(
+                "unlimited activation lifetime",
+                r"\bunlimited\b[^.!?\n]{0,30}\bfor life\b|\bactivation code sent\b",
+            ),
             _re("fake scam", r"\bnot (?:a )?(?:fake|scam)\b"),
             _re("root jailbreak undetected", r"\bno (?:root|jailbreak)\b|\bundetected\b"),
         ),
@@ -560,6 +652,7 @@ SIGNALS: tuple[Signal, ...] = (
         1.0,
         (
             _re("cheap", r"\bcheap\W+cheap\b"),
+            _re("cheaper cashback", r"\b\d+% (?:cheaper|cashback)\b", chars="%"),
             _re(" ".join(str(n) for n in range(60, 101)), r"\b(?:[6-9]\d|100)% off\b", chars="%"),
             _re("deals", r"\bbest (?:\w+ )?deals\b"),
             _re(
@@ -579,17 +672,27 @@ SIGNALS: tuple[Signal, ...] = (
                 r"insta(?:gram)?)\b",
                 and_words="check subscribe follow visit",
             ),
+            _re(
+                "site sites website",
+                r"\bvisit (?:my|our) (?:site|website)\b|\bcheck (?:out )?our other sites\b",
+            ),
         ),
     ),
     Signal(
         "promo code bait",
-        0.8,
+        1.0,
         (
             _re(
                 "code referral promo discount",
                 r"\buse (?:my )?(?:code|referral)\b|\bmy (?:promo|discount|referral) (?:code|link)\b"
                 r"|\breferral link\b",
                 and_words="use my referral",
+            ),
+            # "ref code THRD15", "promo codes 2024 working", "discount codes (updated daily)"
+            _re(
+                "ref code codes",
+                r"\b(?:ref|referral|invite) codes?\b|\b(?:promo|discount|coupon|voucher) codes\b"
+                r"|\bcodes? [a-z]*\d+[a-z\d]* for \d+% off\b",
             ),
         ),
     ),
@@ -601,6 +704,14 @@ SIGNALS: tuple[Signal, ...] = (
             _re("singles", r"\bhot singles\b|\bsingles (?:near you|in your area)\b"),
             _re("sexy naughty", r"\b(?:sexy|naughty) (?:pics|photos|videos|girls|chat)\b"),
             _re("18", r"\b18\+ (?:content|chat|videos|pics)\b"),
+            _re(
+                "meet lonely",
+                r"\bmeet (?:lonely|local|hot|single|beautiful|sexy) (?:women|girls|singles|men|"
+                r"ladies|milfs)\b|\blonely\?",
+            ),
+            _re(
+                "private", r"\b(?:private|spicy|exclusive|naughty) (?:pics|photos|videos|content)\b"
+            ),
         ),
     ),
     # Phishing: an account "suspended", "blocked", a parcel "held", money "owed", and a link or
@@ -617,6 +728,11 @@ SIGNALS: tuple[Signal, ...] = (
                 r"|\bpermanent ban\b|\bbefore it expires\b|\bheld at customs\b",
             ),
             _re(
+                "deliver process",
+                r"\b(?:could not|couldn[’']?t|was unable to|were unable to) (?:deliver|process) "
+                r"your (?:package|parcel|order|payment|delivery|shipment)\b",
+            ),
+            _re(
                 "owed eligible rebate overpayment compensation refund",
                 r"\byou (?:are|were|have been) (?:owed|eligible)\b|\b(?:government|energy|tax) rebate\b"
                 r"|\bclaim (?:your|the|an?) (?:overpayment|rebate|refund|compensation)\b"
@@ -629,10 +745,13 @@ SIGNALS: tuple[Signal, ...] = (
         1.0,
         (
             _re(
-                "verify re-verify confirm unblock reschedule login log apply pay update reactivate",
+                "verify re-verify confirm unblock reschedule login log apply pay update reactivate "
+                "register complete resync re-sync validate",
                 r"\b(?:verify|re-verify|re-verified|confirm|unblock|reschedule|log in|login|apply|"
-                r"reactivate|update your details)\b[^.!?\n]{0,40}\b(?:here|now|immediately|today|"
-                r"within \d+|at [a-z0-9-]+\.[a-z]{2,})\b"
+                r"reactivate|update your (?:details|address|payment|billing|info\w*)|register "
+                r"with your|complete (?:this|the) (?:\w+ )?form|resync|re-sync|validate your)\b"
+                r"[^.!?\n]{0,40}(?:\b(?:here|now|immediately|today|within \d+|at [a-z0-9-]+\.[a-z]{2,})"
+                r"\b|:\s*(?:https?://)?[a-z0-9-]+\.[a-z]{2,})"
                 r"|\bpay (?:the|a|your)? ?[£$€]?\d+(?:\.\d\d)? (?:release|redelivery|customs|handling|"
                 r"delivery|admin|processing|unlock) fee\b",
             ),
@@ -657,13 +776,16 @@ SIGNALS: tuple[Signal, ...] = (
         (
             _re(
                 "invest investment trading programme platform mentor bot withdraw airdrop wallet "
-                "recovery",
+                "recovery forensic recover turned",
                 r"\binvest [£$€]?\d[\d,]*\b[^.!?]{0,30}\b(?:get|receive|earn|return)\b"
                 r"|\b(?:trading|investment) (?:bot|programme|program|platform|scheme|mentor)\b"
                 r"|\bmy mentor\b|\bchanged my life\b|\bnow i withdraw\b"
+                r"|\bturned [$£€₹]\s?\d[\d,.]*k? into [$£€₹]\s?\d"
                 r"|\bairdrop is live\b|\bconnect your wallet\b"
-                r"|\b(?:funds?|crypto|money) recovery (?:agent|expert|service|team)\b"
-                r"|\brecovery agent\b"
+                r"|\b(?:funds?|crypto|money|asset) recovery (?:agents?|experts?|services?|team)\b"
+                r"|\b(?:certified |blockchain |crypto )?(?:recovery|forensic) (?:experts?|"
+                r"specialists?|agents?|hackers?|wizards?)\b|\bwe recover (?:lost |stolen )?"
+                r"(?:funds|crypto|money|coins|assets)\b|\brecovery agent\b"
                 r"|\bget (?:all )?your money back\b[^.!?]{0,30}\b(?:fee|send|dm|contact)\b",
             ),
         ),
@@ -698,11 +820,13 @@ SIGNALS: tuple[Signal, ...] = (
         2.0,
         (
             _re(
-                "followers likes subscribers views reviews",
+                "followers likes subscribers views reviews review active",
                 r"\b(?:buy|get|cheap|need|selling)\b[^.!?]{0,40}\b(?:followers|likes|subscribers|"
                 r"views|(?:5-star |five star )?reviews)\b"
-                r"|\b\d+k\+? (?:followers|likes|subscribers|views)\b"
-                r"|\bget paid [£$€]?\d+ for (?:every|each) review\b",
+                r"|\b\d+k\+? (?:real |active )?(?:followers|likes|subscribers|views)\b"
+                r"|\b(?:gain|grow|promote)\b[^.!?]{0,40}\b\d[\d,k]* (?:real |active )?(?:followers|"
+                r"likes|subscribers|views)\b|\breal (?:&|and) active (?:followers|users)?\b"
+                r"|\bget paid [£$€]?\d+ for (?:every|each) (?:\w+ )?review\b",
             ),
         ),
     ),
@@ -715,6 +839,8 @@ SIGNALS: tuple[Signal, ...] = (
                 r"\bdm (?:me )?for (?:the )?prices?\b|\binbox me\b|\b(?:whatsapp|telegram) only\b"
                 r"|\bwhatsapp me\b|\bdm me (?:📩|for|now)|\bprices? in (?:dm|bio)\b",
             ),
+            # "..., PayPal only, DM": the offer ends in a bare "DM"
+            _re("dm", r"[,.!]\s*dm(?: me| us)?\W*$"),
         ),
     ),
     Signal(
@@ -722,10 +848,11 @@ SIGNALS: tuple[Signal, ...] = (
         1.0,
         (
             _re(
-                "sale buying stock cheapest prices bulk aged accounts paying",
+                "sale buying stock cheapest price prices bulk aged accounts paying selling",
                 r"\bfor sale\b|\bbuying\b[^.!?]{0,30}\b(?:logins?|accounts?)\b"
                 r"|\bin stock\b|\bcheapest\b|\bbest prices?\b|\bcheap prices\b|\bbulk discount\b"
-                r"|\baged [\w ]{0,20}accounts\b|\bpaying well\b",
+                r"|\baged [\w ]{0,20}accounts\b|\bpaying well\b"
+                r"|\bselling (?:a|an|my|\d+)\b[^!?\n]{0,30}\bfor [$£€₹]\d",
             ),
         ),
     ),
@@ -734,10 +861,11 @@ SIGNALS: tuple[Signal, ...] = (
         1.5,
         (
             _re(
-                "transfer crypto cashapp paypal f&f friends genuine legit agent",
+                "transfer crypto cashapp paypal f&f friends genuine legit agent one time gift",
                 r"\bbank transfer only\b|\bcrypto or cashapp\b|\bcashapp\b|\bpaypal (?:f&f|friends)"
-                r"|\b100% (?:legit|genuine)\b|\bagent access\b"
-                r"|\bone-time (?:setup |activation )?fee\b",
+                r"|\bpaypal (?:only|accepted)\b|\b100% (?:legit|genuine)\b|\bagent access\b"
+                r"|\bone[- ]time (?:setup |activation )?(?:fee|payment)\b"
+                r"|\bpay (?:with|in|using) (?:gift ?cards|itunes cards|steam cards)\b",
             ),
         ),
     ),
@@ -747,7 +875,7 @@ SIGNALS: tuple[Signal, ...] = (
         (
             _re("dear complaint", r"\bhello dear\b|\bi saw your complaint\b"),
             _re(
-                "official",
+                "official support",
                 r"\bofficial support\s*:|\b(?:\w+ )?support\s*:\s*(?:your account|dm us)",
             ),
         ),
@@ -762,6 +890,286 @@ SIGNALS: tuple[Signal, ...] = (
                 r"|\bfollow \+ |\+ follow\b",
             ),
             _re("giving win", r"\b(?:is |are )?giving away\b|\bwin a free\b"),
+            _re(
+                "rt follow notifs notifications",
+                r"\b(?:rt|retweet|like|share) (?:\+ \w+ )?to win\b|\bmust follow\b"
+                r"|\bturn on (?:post )?(?:notifs|notifications)\b",
+            ),
+        ),
+    ),
+    # "my cat Acme", "Acme FC", "'Acme' by Night Lanterns": the brand's name, not the brand.
+    Signal(
+        "brand name used for something else",
+        2.0,
+        (
+            Rule(
+                frozenset(w.encode() for w in _OTHER_USE_WORDS | {"by"}),
+                lambda post: post.other_use(post.text),
+            ),
+        ),
+    ),
+    # "I built a tool that ...", "Show HN": a maker's launch post, noise for the brand's team.
+    Signal(
+        "maker's launch post",
+        1.0,
+        (
+            _re(
+                "built made wrote created launched coded developed shipped",
+                r"\b(?:i|we) (?:just |finally )?(?:built|made|wrote|created|launched|coded|"
+                r"developed|shipped)\s+(?:a|an|my|our|this|the)\s+(?:[\w-]+\s+){0,3}?"
+                r"(?:tool|app|extension|plugin|add-?on|bot|alternative|service|site|website|"
+                r"dashboard|course|saas|cli|library|wrapper|tracker|template|newsletter)s?\b",
+            ),
+            _re("show", r"(?:^|\n)\s*show hn\b"),
+            _re(
+                "course ebook book templates template masterclass bootcamp",
+                r"\b\d+% off (?:my|our) (?:new )?(?:course|ebook|e-book|book|templates?|masterclass|"
+                r"bootcamp)\b",
+                chars="%",
+            ),
+        ),
+    ),
+    Signal(
+        "asks for upvotes or sign-ups",
+        1.0,
+        (
+            _re(
+                "upvote upvotes hunt star stars waitlist feedback signups sign users tier",
+                r"\bupvotes?\b|\bproduct hunt\b|\bstar (?:it|us|the repo) on github\b"
+                r"|\b(?:stars on|a star on) github\b|\bgithub stars\b|\bwaitlist\b"
+                r"|\bfeedback (?:is )?(?:very )?welcome\b"
+                r"|\bwould (?:love|appreciate) (?:your |some |any )?(?:feedback|stars?|signups)\b"
+                r"|\bfree (?:tier|for now|on the (?:chrome |app )?store)\b|\bpaid tier\b"
+                r"|\b\d+k? users already\b",
+            ),
+        ),
+    ),
+    # "#ad, I get commission", "(affiliate links)": paid to mention the brand.
+    Signal(
+        "affiliate or sponsored post",
+        2.0,
+        (
+            _re("ad sponsored", r"#ad\b|#sponsored\b|(?:^|\n)\s*sponsored\s*:"),
+            _re(
+                "affiliate commission earn",
+                r"\((?:contains |has )?affiliate links?\)|\bcontains affiliate links?\b"
+                r"|\b(?:i|we) (?:get|earn|make) (?:a )?(?:small )?commission\b"
+                r"|\bi earn from (?:signups|sales|purchases|every|each|your)\b",
+            ),
+        ),
+    ),
+    # Blog comment spam: generic praise of "the post", then the commenter's own site.
+    Signal(
+        "comment spam",
+        1.5,
+        (
+            _re(
+                "post article blog read content information sharing",
+                r"^\W*(?:comment:\s*)?(?:wow,?\s*)?(?:great|nice|very (?:informative|nice|good|"
+                r"helpful|useful)|informative|awesome|excellent|amazing|useful|helpful)"
+                r"(?: post| article| blog| read| content| information)\b"
+                r"|\bthanks? (?:you )?for sharing\b",
+            ),
+            _re("bookmarked", r"\bbookmarked (?:your|this) (?:blog|site|website|post|page)\b"),
+        ),
+    ),
+    Signal(
+        "SEO services",
+        2.0,
+        (
+            _re(
+                "seo rank google backlinks backlink",
+                r"\bseo (?:services?|agency|experts?|packages?)\b"
+                r"|\brank (?:you|your (?:site|website|business|page)) #?1\b|\b#1 on google\b"
+                r"|\bbacklinks? (?:for sale|packages?|service)\b",
+            ),
+        ),
+    ),
+    # "site[.]biz", "deals dot info": a link written so that filters miss it.
+    Signal(
+        "disguised link",
+        1.0,
+        (
+            _re(
+                "dot",
+                r"\b[a-z0-9-]+ dot (?:com|net|org|info|biz|co|io|xyz|shop|online|site)\b",
+            ),
+            Rule(
+                _words(_TLDS.replace("|", " ") + " dot"),
+                _search(r"\[\.\]|\(\.\)|\[dot\]|\(dot\)"),
+                chars="[(",
+            ),
+        ),
+    ),
+    Signal(
+        "romance bait",
+        1.0,
+        (
+            _re("friends", r"\b(?:can|could|shall) we be friends\b"),
+            _re(
+                "look",
+                r"\byou look (?:very |so |really )?(?:kind|nice|beautiful|handsome|lovely|"
+                r"gorgeous|cute)\b",
+            ),
+        ),
+    ),
+    # "Send 0.1 BTC and receive 0.2 BTC back": the crypto doubling scam.
+    Signal(
+        "send money, get more back",
+        2.5,
+        (
+            _re(
+                "send",
+                r"\bsend\b[^!?\n]{0,25}?\d[^!?\n]{0,40}?\b(?:get|receive|and get)\b"
+                r"[^!?\n]{0,25}?\d[^!?\n]{0,20}?\bback\b",
+            ),
+            _re(
+                "double",
+                r"\bdouble your (?:bitcoin|btc|eth|crypto|money|coins|usdt|investment)\b",
+            ),
+        ),
+    ),
+    # "he recovered all my money in 48 hours": a recovery scam's fake testimonial.
+    Signal(
+        "recovery testimonial",
+        1.5,
+        (
+            _re(
+                "recovered returned back",
+                r"\b(?:he|she|they|agent \w+) (?:recovered|returned|got back|retrieved)\b"
+                r"|\bevery (?:coin|penny|cent|satoshi)\b[^.!?\n]{0,25}\bback\b"
+                r"|\b(?:helped|help) me (?:recover|get back|retrieve)\b",
+            ),
+            _re(
+                "legit genuine honest bless later",
+                r"\b(?:he|she|they) (?:is|are) (?:\w+ )?(?:legit|genuine|honest|real|"
+                r"trustworthy|reliable)\b|\bgod bless (?:him|her|them)\b|\bthank me later\b",
+            ),
+        ),
+    ),
+    # "reach him on Telegram @x", "email ... at protonmail": contact a stranger who "helps".
+    Signal(
+        "refers to a private helper",
+        1.5,
+        (
+            _re(
+                "contact reach message text email write dm",
+                r"\b(?:contact|reach|message|text|email|write to|dm)\s+(?:him|her|"
+                r"(?:agent|dr\.?|mr\.?|mrs\.?|ms\.?|expert|hacker)\s+\w+)\b",
+            ),
+            _re("protonmail", r"\bprotonmail\b"),
+            _re(
+                "telegram whatsapp signal discord kik snapchat instagram",
+                r"\b(?:telegram|whatsapp|signal|discord|kik|snapchat|instagram)\s*:?\s*@\w+",
+            ),
+        ),
+    ),
+    # A phone number to call, from someone who speaks as support: the fake helpline.
+    Signal(
+        "support phone number",
+        1.5,
+        (
+            _re(
+                "call ring dial contact reach text phone line helpline number",
+                r"\b(?:call|ring|dial|phone|text|reach|contact)\b[^.!?\n]{0,40}?"
+                r"(?:\+\d|\(\d{3}\)|\b\d{3,4}[ -]\d{3}[ -]?\d{3,4}\b)",
+                chars="0123456789",
+            ),
+        ),
+    ),
+    Signal(
+        "helpline spam",
+        1.0,
+        (
+            _re(
+                "toll 24x7 24 helpline care kindly",
+                r"\btoll[- ]free\b|\b24x7\b|\b24/7 (?:help ?line|customer care|support line)\b"
+                r"|\bcustomer care (?:number|no)\b|\bhelp ?line (?:number|no)\b"
+                r"|\bkindly (?:call|contact|dm|reach|message)\b",
+            ),
+        ),
+    ),
+    Signal(
+        "clickbait",
+        1.0,
+        (
+            _re("know", r"\bdon[’']?t want you to know\b"),
+            _re("shock", r"\bwill shock you\b|\b(?:number|#)\s?\d+ will (?:shock|surprise|blow)"),
+            _re("believe see", r"\byou (?:won[’']?t believe|need to see|have to see)\b"),
+            _re("secret leak", r"\bsecret (?:promo|deal|sale|code|discount)\b|\bad leak\b"),
+        ),
+    ),
+    Signal(
+        "pirated stream",
+        2.0,
+        (
+            _re(
+                "watch stream streaming",
+                r"\bwatch\b[^.!?\n]{0,40}\bfree\b[^.!?\n]{0,30}\b(?:full hd|hd|no ads|online|"
+                r"stream(?:ing)? link|live stream)\b|\bfree streaming link\b",
+            ),
+        ),
+    ),
+    Signal(
+        "collab bait",
+        2.0,
+        (
+            _re("collab", r"\b(?:let[’']?s|love to|wanna|want to) collab\b"),
+            _re("influencer agency", r"\binfluencer agency\b|\bbrand ambassadors? wanted\b"),
+            _re(
+                "love content page feed stuff",
+                r"\blove your (?:content|page|feed|profile|vibe|stuff)\b[^.!?\n]{0,60}\bcollab",
+            ),
+        ),
+    ),
+    Signal(
+        "grey-market goods",
+        1.0,
+        (
+            _re(
+                "reseller resold clone copy moq lifetime deal",
+                r"\breseller (?:pricing|prices|accounts?|panel)\b|\bresold\b"
+                r"|\b1:1 (?:clone|copy|replica)\b|\bmoq\b|\blifetime deal\b"
+                r"|\bno questions asked\b",
+            ),
+            _re(
+                "max maxed rare",
+                r"\bmax(?:ed)? (?:rank|level|lvl)\b|\brare skins\b",
+            ),
+        ),
+    ),
+    # Posts with nothing to read: "@x @x @x", a wall of hashtags, "test test 123", "first!!!".
+    Signal(
+        "no content",
+        2.0,
+        (
+            Rule(frozenset(), _only_tags, on_tags=True),
+            _re("test testing", r"^\W*(?:test(?:ing)?\W+){2,}"),
+            _re("first", r"^\W*first\W*(?:@\w+\W*)?$"),
+        ),
+    ),
+    # "Acme customer care number 24x7 toll free helpline": the words a search engine indexes.
+    Signal(
+        "keyword stuffing",
+        1.5,
+        (
+            Rule(
+                _words("helpline help care support toll"),
+                # four times: a customer may name the helpline three times telling their story
+                lambda post: len(_HELPLINE_WORDS.findall(post.low)) >= 4,
+            ),
+        ),
+    ),
+    # "I'll design your storefront logo for $5": a freelancer's gig, not a customer.
+    Signal(
+        "gig offer",
+        1.5,
+        (
+            _re(
+                "design make build create write edit fix do",
+                r"\bi(?:'ll| will|’ll) (?:design|make|build|create|write|edit|fix|do|set up) your\b"
+                r"[^.!?\n]{0,40}\bfor (?:just |only )?[$£€₹]\s?\d",
+            ),
         ),
     ),
     Signal("link farm", 1.5, (_link_rule(lambda hosts: len(hosts) >= 3),)),
@@ -782,20 +1190,26 @@ SIGNALS: tuple[Signal, ...] = (
 _Candidate = tuple[Signal, Rule]
 
 
-def _index() -> tuple[dict[bytes, tuple[_Candidate, ...]], tuple[_Candidate, ...]]:
-    """Each rule under each of its words, and the rules that look at links."""
+def _index() -> tuple[
+    dict[bytes, tuple[_Candidate, ...]], tuple[_Candidate, ...], tuple[_Candidate, ...]
+]:
+    """Each rule under each of its words, the rules that look at links and those that look
+    at tags."""
     by_word: dict[bytes, list[_Candidate]] = {}
     on_link: list[_Candidate] = []
+    on_tags: list[_Candidate] = []
     for signal in SIGNALS:
         for rule in signal.rules:
             if rule.on_link:
                 on_link.append((signal, rule))
+            if rule.on_tags:
+                on_tags.append((signal, rule))
             for word in rule.words:
                 by_word.setdefault(word, []).append((signal, rule))
-    return {w: tuple(r) for w, r in by_word.items()}, tuple(on_link)
+    return {w: tuple(r) for w, r in by_word.items()}, tuple(on_link), tuple(on_tags)
 
 
-_RULES_BY_WORD, _LINK_RULES = _index()
+_RULES_BY_WORD, _LINK_RULES, _TAG_RULES = _index()
 #: Every word a rule hangs on, and the words of a link: the cheap gate.
 _CUE_WORDS: frozenset[bytes] = frozenset(_RULES_BY_WORD) | _LINK_WORDS
 _ORDER = {signal.name: i for i, signal in enumerate(SIGNALS)}
@@ -807,8 +1221,8 @@ _WORD_TABLE = bytes(
 
 # A complaint in the customer's own voice: a strong sign this is a customer, not a spammer.
 _COMPLAINT_CUES = re.compile(
-    r"\b(?:my (?:order|parcel|package|account|refund|bill|flight|booking|card|delivery|money|"
-    r"payment|subscription)|refund (?:me|my)|no refund|still waiting|still no\b|never (?:arrived|"
+    r"\b(?:my (?:order|parcel|package|account(?! manager)|refund|bill|flight|booking|card|"
+    r"delivery|money|payment|subscription)|refund (?:me|my)|no refund|still waiting|still no\b|never (?:arrived|"
     r"received|came|got)|(?<!our )support (?:is|was|never|says|said|just)|(?<!our )customer "
     r"service|money back|charged me)\b"
 )
@@ -823,7 +1237,7 @@ _SCAM_WARNING = re.compile(
     r"|\b(?:got|received|getting|get|had) (?:a |an |this |these )?(?:weird |dodgy |strange "
     r"|suspicious |fake )?(?:texts?|sms|emails?|calls?|messages?|dms?|letters?|whatsapps?) "
     r"(?:from|saying|claiming|asking|about|telling)\b"
-    r"|\banyone else (?:get|getting|got|had|receiv\w*)\b"
+    r"|\banyone else (?:get|getting|got|had|receiv\w*) (?!the\b)"
 )
 
 
@@ -837,20 +1251,25 @@ class SpamVerdict:
 NOT_SPAM = SpamVerdict(False, 0.0, ())
 
 
-def spam_verdict(text: str) -> SpamVerdict:
-    """How spammy one post is, and why."""
+def spam_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
+    """How spammy one post is, and why. `brand_terms` (the config's `[brand] terms`) make the
+    "brand name used for something else" signal look for the brand's own name; without them
+    it looks for any capitalised name in those shapes."""
     words = text.encode("utf-8", "replace").translate(_WORD_TABLE).split()
     cues = _CUE_WORDS.intersection(words)
     domainish = _DOMAINISH.search(text) is not None
-    if not cues and not domainish:
-        return NOT_SPAM  # the common case: no word or link any rule looks for
+    crowded = _crowded(text)
+    if not cues and not domainish and not crowded:
+        return NOT_SPAM  # the common case: no word, link or tag any rule looks for
     linked = domainish or not _LINK_WORDS.isdisjoint(cues)
     low = text.lower()
-    post = _Post(text, low, _hosts(low) if linked else ())
+    post = _Post(text, low, _hosts(low) if linked else (), other_use_matcher(tuple(brand_terms)))
     fired: dict[str, Signal] = {}
     candidates = [pair for word in cues for pair in _RULES_BY_WORD.get(word, ())]
     if post.hosts:
         candidates.extend(_LINK_RULES)
+    if crowded:
+        candidates.extend(_TAG_RULES)
     for signal, rule in candidates:
         if signal.name in fired:
             continue
@@ -863,10 +1282,10 @@ def spam_verdict(text: str) -> SpamVerdict:
     return _weigh(post, sorted(fired.values(), key=lambda s: _ORDER[s.name]))
 
 
-def _ungated_verdict(text: str) -> SpamVerdict:
+def _ungated_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
     """The verdict with every rule run on every post: what the word gate must not change."""
     low = text.lower()
-    post = _Post(text, low, _hosts(low))
+    post = _Post(text, low, _hosts(low), other_use_matcher(tuple(brand_terms)))
     return _weigh(post, [signal for signal in SIGNALS if signal.fires(post)])
 
 

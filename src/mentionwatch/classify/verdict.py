@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mentionwatch.classify.question import is_question
 from mentionwatch.classify.sentiment import classify_text
 from mentionwatch.classify.spam import spam_verdict
@@ -9,9 +11,14 @@ from mentionwatch.config import SentimentConfig
 from mentionwatch.models import Classification, SentimentLabel
 
 
-def assess(text: str, thresholds: SentimentConfig) -> Classification:
-    """Sentiment (VADER plus the domain layer), spam and question for one text."""
-    spam = spam_verdict(text)
+def assess(
+    text: str, thresholds: SentimentConfig, brand_terms: Sequence[str] = ()
+) -> Classification:
+    """Sentiment (VADER plus the domain layer), spam and question for one text.
+
+    `brand_terms` (the config's `[brand] terms`) let the spam rules tell the brand's name
+    used for something else ("my cat Acme", "Acme FC") from a mention of the brand."""
+    spam = spam_verdict(text, brand_terms)
     # Spam is never a complaint to answer, whatever its words: it leaves the inbox.
     question = not spam.spam and is_question(text)
     return classify_text(
