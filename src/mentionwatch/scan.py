@@ -12,6 +12,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -75,28 +76,95 @@ def relevant_and_scored(
     """Drop posts that do not name the brand; give the rest their full verdict (sentiment,
     spam, question) and spot the brand's own. Within the poll, the same text from many
     accounts is spam. Pure."""
+    return with_copies_marked(scored_one_by_one(mentions, matcher, brand, thresholds))
+
+
+def scored_one_by_one(
+    mentions: Sequence[Mention],
+    matcher: TermMatcher,
+    brand: BrandConfig,
+    thresholds: SentimentConfig,
+) -> list[ScoredMention]:
+    """The part of `relevant_and_scored` that looks at one post at a time, so any slice of a
+    poll can be scored anywhere (a worker process). Pure."""
     kept: list[ScoredMention] = []
-    # (position in `kept`, author, scored text) of the posts not written by the brand: its
-    # own accounts may well post one announcement everywhere, and that is not spam.
-    others: list[tuple[int, str | None, str]] = []
     for mention in mentions:
         term = matcher.match(mention.title, mention.text)
         if term is None:
             continue
         text = text_to_score(mention.title, mention.text)
         own = is_brand_handle(mention.author, brand.handles_for(mention.kind))
-        if not own:
-            others.append((len(kept), mention.author, text))
         kept.append(
             ScoredMention(
                 replace(mention, matched_term=term), assess(text, thresholds, brand.terms), own
             )
         )
+    return kept
+
+
+def with_copies_marked(kept: list[ScoredMention]) -> list[ScoredMention]:
+    """The same text from many accounts in one poll is spam. The brand's own accounts may
+    well post one announcement everywhere, and that is not. Pure."""
+    others = [
+        (position, item.mention.author, text_to_score(item.mention.title, item.mention.text))
+        for position, item in enumerate(kept)
+        if not item.own
+    ]
     copied = copied_across_accounts([(author, text) for _, author, text in others])
     for position, accounts in copied.items():
         index = others[position][0]
         kept[index] = replace(kept[index], verdict=as_copied_spam(kept[index].verdict, accounts))
     return kept
+
+
+class PollScorer:
+    """Scores each poll's posts for one scan (`relevant_and_scored`).
+
+    A cron scan of a few hundred posts is scored right here. Once a scan has scored
+    `POOL_AFTER` posts it is a big one (a first scan, a backfill, a busy brand): the rest go
+    to a pool of worker processes, one per CPU, in slices of `SLICE`, so classification uses
+    every core while this process keeps storing the polls already scored."""
+
+    #: Posts scored in this process before a scan starts its worker pool.
+    POOL_AFTER = 2000
+    #: Posts per task sent to a worker.
+    SLICE = 250
+
+    def __init__(
+        self, matcher: TermMatcher, brand: BrandConfig, thresholds: SentimentConfig
+    ) -> None:
+        self.matcher = matcher
+        self.brand = brand
+        self.thresholds = thresholds
+        self.workers = os.cpu_count() or 1
+        self.scored_here = 0
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def score(self, mentions: Sequence[Mention]) -> list[ScoredMention]:
+        if self.workers < 2 or self.scored_here < self.POOL_AFTER:
+            self.scored_here += len(mentions)
+            return relevant_and_scored(mentions, self.matcher, self.brand, self.thresholds)
+        pool = self._pool or self._start_pool()
+        loop = asyncio.get_running_loop()
+        slices = [mentions[i : i + self.SLICE] for i in range(0, len(mentions), self.SLICE)]
+        parts = await asyncio.gather(
+            *(
+                loop.run_in_executor(
+                    pool, scored_one_by_one, part, self.matcher, self.brand, self.thresholds
+                )
+                for part in slices
+            )
+        )
+        return with_copies_marked([item for part in parts for item in part])
+
+    def _start_pool(self) -> ProcessPoolExecutor:
+        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 @dataclass(frozen=True)
@@ -195,27 +263,29 @@ class _Scan:
         self, http: HttpFetcher, due: list[tuple[SourceConfig, SourceState]]
     ) -> list[SourceReport]:
         matcher = compile_matcher(self.config.brand.terms, self.config.brand.exclude)
-        tasks = [asyncio.create_task(self.poll_one(http, s, state, matcher)) for s, state in due]
-        reports: dict[str, SourceReport] = {}
-        # Each source is stored as soon as its poll completes, in its own transaction.
-        for finished in asyncio.as_completed(tasks):
-            polled = await finished
-            report = _store_poll(self.store, polled, self.clock(), self.config.scan.pause_after)
-            reports[polled.source.name] = report
-            self.on_polled(report, len(due))
+        scorer = PollScorer(matcher, self.config.brand, self.config.sentiment)
+        try:
+            tasks = [asyncio.create_task(self.poll_one(http, s, state, scorer)) for s, state in due]
+            reports: dict[str, SourceReport] = {}
+            # Each source is stored as soon as its poll completes, in its own transaction.
+            for finished in asyncio.as_completed(tasks):
+                polled = await finished
+                report = _store_poll(self.store, polled, self.clock(), self.config.scan.pause_after)
+                reports[polled.source.name] = report
+                self.on_polled(report, len(due))
+        finally:
+            scorer.close()
         return [reports[source.name] for source, _ in due]  # config order, not finishing order
 
     async def poll_one(
-        self, http: HttpFetcher, source: SourceConfig, state: SourceState, matcher: TermMatcher
+        self, http: HttpFetcher, source: SourceConfig, state: SourceState, scorer: PollScorer
     ) -> _Polled:
         began = time.perf_counter()
         instance = self.source(source)
         session = http.session()  # this source's own record of redirects and waits
         try:
             result = await instance.search(session, state)
-            scored = relevant_and_scored(
-                result.mentions, matcher, self.config.brand, self.config.sentiment
-            )
+            scored = await scorer.score(result.mentions)
             return _Polled(
                 source,
                 state,
