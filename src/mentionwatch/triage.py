@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from mentionwatch.classify.duplicates import as_copied_spam, copies_in
 from mentionwatch.classify.sentiment import Explanation, explain, text_to_score
@@ -65,21 +66,45 @@ def rescore(
     workers = workers or os.cpu_count() or 1
     if workers > 1 and store.count_mentions() < (POOL_FROM if pool_from is None else pool_from):
         workers = 1  # starting processes costs more than it saves on a small database
+    job = _RescoreJob(store.path, thresholds, tuple(brand_terms))
+    last_id = store.last_mention_id()
     totals = _RescoreTotals()
-    with _batch_scorer(workers) as score:
+    with _range_scorer(workers, job, store) as score:
         pending: deque[Future[_ScoredBatch]] = deque()
-        after_id = 0
-        while True:
-            rows = store.rescore_batch(after_id, batch_size)
-            if rows:
-                after_id = int(rows[-1][0])  # type: ignore[call-overload]
-                pending.append(score(rows, thresholds, tuple(brand_terms)))
+        for low in range(0, last_id, batch_size):
+            pending.append(score(low, min(low + batch_size, last_id)))
             # Keep the workers fed, but never hold more than a few batches in memory.
-            while pending and (not rows or len(pending) > 2 * workers):
+            while len(pending) > 2 * workers:
                 totals.add(pending.popleft().result(), store)
-            if not rows and not pending:
-                break
+        while pending:
+            totals.add(pending.popleft().result(), store)
     return totals.report(seconds=round(time.perf_counter() - began, 3))
+
+
+@dataclass(frozen=True)
+class _RescoreJob:
+    """What a worker needs to score a range of ids on its own: it reads the rows itself, so
+    this process only writes (sending every text through a pipe kept it the bottleneck)."""
+
+    database: Path
+    thresholds: SentimentConfig
+    brand_terms: tuple[str, ...]
+
+
+#: Each worker process's own read connection, opened on its first range.
+_worker_stores: dict[Path, Store] = {}
+
+
+def score_range(job: _RescoreJob, low: int, high: int, store: Store | None = None) -> _ScoredBatch:
+    """Score the mentions with `low < id <= high` (in a worker process unless `store` is
+    given) and keep the rows whose verdict changed."""
+    if store is None:
+        store = _worker_stores.get(job.database)
+        if store is None:
+            store = _worker_stores[job.database] = Store.open(job.database)
+    rows = store.rescore_batch(low, high - low)
+    rows = [row for row in rows if int(row[0]) <= high]  # type: ignore[call-overload]
+    return score_batch(rows, job.thresholds, job.brand_terms)
 
 
 #: Databases smaller than this are rescored in this process.
@@ -144,26 +169,22 @@ def score_batch(
 
 
 @contextmanager
-def _batch_scorer(
-    workers: int,
-) -> Iterator[
-    Callable[[Sequence[RescoreRow], SentimentConfig, tuple[str, ...]], Future[_ScoredBatch]]
-]:
-    """`score(rows, thresholds, brand_terms)` -> a future of the scored batch: in a process
-    pool, or at once in this process when `workers` is 1."""
+def _range_scorer(
+    workers: int, job: _RescoreJob, store: Store
+) -> Iterator[Callable[[int, int], Future[_ScoredBatch]]]:
+    """`score(low, high)` -> a future of that id range scored: in a process pool, or at once
+    in this process (with its own connection) when `workers` is 1."""
     if workers <= 1:
 
-        def score_here(
-            rows: Sequence[RescoreRow], thresholds: SentimentConfig, terms: tuple[str, ...]
-        ) -> Future[_ScoredBatch]:
+        def score_here(low: int, high: int) -> Future[_ScoredBatch]:
             done: Future[_ScoredBatch] = Future()
-            done.set_result(score_batch(rows, thresholds, terms))
+            done.set_result(score_range(job, low, high, store))
             return done
 
         yield score_here
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield lambda rows, thresholds, terms: pool.submit(score_batch, rows, thresholds, terms)
+        yield lambda low, high: pool.submit(score_range, job, low, high)
 
 
 def evaluate_human_labels(store: Store, thresholds: SentimentConfig) -> LabelEvaluation:

@@ -327,7 +327,9 @@ class DomainLayer:
         hits: list[Hit] = []
         rules: dict[int, Rule] = {}  # by identity: a rule hung on two of the words runs once
         index = self.index
-        for key in keys:
+        # In sorted order, not the set's: the hits (and the float sum of their valences) must
+        # not depend on the process's hash seed, or a rescore rewrites unchanged verdicts.
+        for key in sorted(keys):
             word, key_rules = index[key]
             if word is not None:
                 hits.append(word)
@@ -348,7 +350,7 @@ class DomainLayer:
             hits.append(Hit("sarcasm", SCARE_QUOTES_HIT, SCARE_QUOTES_VALENCE))
             sarcasm = True
         if not ascii_only:
-            for char in self.emoji.keys() & set(lower):
+            for char in sorted(self.emoji.keys() & set(lower)):
                 hits.extend([Hit("emoji", char, self.emoji[char])] * lower.count(char))
             if "🙃" in lower and any(h.valence < 0 for h in hits):
                 sarcasm = True
