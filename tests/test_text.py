@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from mentionwatch.text import canonical_url, html_to_text, is_web_url, safe, split_sentences
@@ -97,3 +99,42 @@ def test_safe_drops_whole_escape_sequences_not_just_their_controls(
     hostile: str, expected: str
 ) -> None:
     assert safe(hostile) == expected
+
+
+def test_the_fast_path_of_canonical_url_agrees_with_urlsplit() -> None:
+    import random
+
+    from mentionwatch.text import _canonical_url_slowly, canonical_url
+
+    urls = [
+        "https://x.example/1",
+        "https://x.example",
+        "https://X.example/a",
+        "https://x.example:8443/a",
+        "https://user@x.example/a",
+        "https://x.example/a?utm_source=z&b=1",
+        "https://x.example/a#frag",
+        "https://x.example/a b",
+        "https://x.example/a\tb",
+        " https://x.example/a",
+        "http://x.example/a",
+        "https://x.example/@user/123",
+        "https://x.example/a:b/c%20d~e",
+        "https://[::1]/a",
+        "https://x.example/ü",
+    ]
+    rng = random.Random(7)
+    alphabet = "ab:/.?#@%-_~[] \t" + "Xé"
+    urls += [
+        "https://" + "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
+        for _ in range(3000)
+    ]
+
+    def outcome(canonicalise: Callable[[str], str], url: str) -> str:
+        try:
+            return canonicalise(url)
+        except ValueError as exc:  # urlsplit refuses a malformed IPv6 host either way
+            return f"ValueError: {exc}"
+
+    for url in urls:
+        assert outcome(canonical_url, url) == outcome(_canonical_url_slowly, url), url

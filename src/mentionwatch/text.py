@@ -160,8 +160,20 @@ def snippet(text: str, width: int = 140) -> str:
 _TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|mc_cid|mc_eid|igshid|ref_src)$")
 
 
+#: A link that is canonical already: https, a lower-case host with no port or user, and no
+#: query or fragment (most links a scan sees). `urlsplit` costs more than the rest of storing.
+_ALREADY_CANONICAL = re.compile(r"https://[a-z0-9.-]+(/[\x21\x22\x24-\x3e\x40-\x7e]*)?")
+
+
 def canonical_url(url: str) -> str:
     """A stable link for deduplication: https, lower-case host, no tracking or fragment."""
+    plain = _ALREADY_CANONICAL.fullmatch(url)
+    if plain is not None:
+        return url if plain.group(1) else f"{url}/"
+    return _canonical_url_slowly(url)
+
+
+def _canonical_url_slowly(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https"):
         return url.strip()
