@@ -9,15 +9,19 @@ labelled data, so the rules are checked on text they were not tuned on.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from mentionwatch.classify.spam import (
+    _LINK,
     NOT_SPAM,
     SIGNALS,
     SPAM_THRESHOLD,
+    _hosts,
     _ungated_verdict,
+    compile_search,
     normalized_for_duplicates,
     spam_verdict,
 )
@@ -340,6 +344,30 @@ CASES: list[tuple[str, str, str]] = [
         "I'll design your Shopvana store banner for just $10, fast delivery, DM me for samples",
         "I'll fix your app myself for $0 if you just give me the API docs @Shopvana",
     ),
+    (
+        "money mule or task scam",
+        "Remote job for Fundara customers: receive payments into your account and forward them, "
+        "keep 10%. Easy £300 a week, DM",
+        "@Fundara I can't receive payments into my account since the update, please fix it",
+    ),
+    (
+        "remote access bait",
+        "@jo_p So sorry your Plinth camera is offline. Please install our remote support tool "
+        "and share the 9-digit code with us",
+        "@Plinth your support asked me to install a remote support tool, is that normal?",
+    ),
+    (
+        "spell caster",
+        "My Ledgerly debts were gone in a week thanks to the money spell of a spiritual healer. "
+        "Email her at oracle@spiritmail.example",
+        "The Ledgerly budgeting app works like a spell, my debts are finally going down",
+    ),
+    (
+        "chain letter",
+        "From Monday Pixora will make every album public unless you repost this. I do not give "
+        "Pixora permission!",
+        "Is the 'repost or Pixora makes your albums public' thing real? Looks like a hoax @Pixora",
+    ),
 ]
 
 
@@ -613,16 +641,23 @@ def _dev_rows() -> list[dict[str, object]]:
     return _rows("triage_dev")
 
 
+TUNING_FILES = ("triage_dev", "triage_validation", "triage_dev2", "triage_dev3", "triage_spam_dev")
+
+
+def _tuning_texts() -> list[str]:
+    """Every post of the files the rules were tuned on (never the held-out ones), and long posts
+    made of them: 40 posts joined, so that the rules also meet text they reach far into."""
+    texts = [str(row["text"]) for name in TUNING_FILES for row in _rows(name)]
+    return texts + [" ".join(texts[at : at + 40]) for at in range(0, len(texts), 40)]
+
+
 def test_the_word_gate_never_changes_a_verdict() -> None:
     """The cheap gate skips rules whose words are absent; it must give what running every rule
     on every post gives, with and without the brand's terms."""
-    texts = [
-        str(row["text"])
-        for name in ("triage_dev", "triage_validation", "triage_dev2", "triage_dev3")
-        for row in _rows(name)
-    ]
+    texts = _tuning_texts()
     texts += [text for case in CASES for text in case[1:]]
     texts += [text for _, text in EXTENDED]
+    texts += [text for family in FAMILIES for text in family[1:]]
     for text in texts:
         assert spam_verdict(text) == _ungated_verdict(text), text
         terms = ("Ledgerly", "Zentel")
@@ -652,14 +687,304 @@ def test_dev_set_precision_and_recall() -> None:
     assert true_pos / spam_posts >= 0.8
 
 
-@pytest.mark.parametrize("name", ["triage_validation", "triage_dev2", "triage_dev3"])
-def test_tuning_files_precision_and_recall(name: str) -> None:
-    """The other files the rules were tuned on (not the held-out ones): precision stays at
-    issue 5's 0.95 or better, recall at 0.8 or better."""
+@pytest.mark.parametrize(
+    ("name", "recall"),
+    [
+        ("triage_validation", 0.8),
+        ("triage_dev2", 0.8),
+        ("triage_dev3", 0.8),
+        # a fresh writer's spam and look-alikes (legitimate giveaways, referral codes, job ads,
+        # complaints about scams): the rules generalise less well to a new writer
+        ("triage_spam_dev", 0.7),
+    ],
+)
+def test_tuning_files_precision_and_recall(name: str, recall: float) -> None:
+    """The other files the rules were tuned on (not the held-out ones): precision 0.97 or
+    better (issue 5 asks 0.95; hiding a real complaint is worse than showing a spam post)."""
     rows = _rows(name)
     flagged = [(bool(row["spam"]), spam_verdict(str(row["text"])).spam) for row in rows]
     true_pos = sum(1 for truth, guess in flagged if truth and guess)
     predicted = sum(1 for _, guess in flagged if guess)
     spam_posts = sum(1 for truth, _ in flagged if truth)
-    assert true_pos / predicted >= 0.95
-    assert true_pos / spam_posts >= 0.8
+    assert true_pos / predicted >= 0.97
+    assert true_pos / spam_posts >= recall
+
+
+# --- issue 5, third pass: spam families from a fresh writer ---------------------------------------
+#
+# Each rule added for a family of spam, with a post of that family (written here, not taken from
+# the labelled files) that it must catch, and a customer's post with the same words that must
+# stay in the inbox.
+
+FAMILIES: list[tuple[str, str, str]] = [
+    (
+        "grey-market goods",
+        "Solvane watches, mirror quality copies, 1:1 with the real ones, worldwide delivery. "
+        "WhatsApp only",
+        "@Solvane the strap on my watch broke after a week, is the quality this bad on all of "
+        "them?",
+    ),
+    (
+        "grey-market goods",
+        "Copperkettle gift cards 40% below face value, codes delivered instantly, PayPal F&F only",
+        "@Copperkettle my gift card code was delivered but says it is already used",
+    ),
+    (
+        "phishing lure",
+        "Voltra Energy: your last payment failed. To avoid disconnection, update your billing "
+        "info today at voltra-billing.online",
+        "@Voltra my direct debit failed again and you charged me a late fee, sort it out",
+    ),
+    (
+        "phishing lure",
+        "Coinvault alert: unusual sign-in detected. If this wasn't you, verify your identity "
+        "immediately at coinvault-secure.net",
+        "Got a text saying 'unusual sign-in detected, verify here', is that really Coinvault?",
+    ),
+    (
+        "demands action on a link",
+        "Hexpost: your parcel could not be delivered. Reschedule your delivery: "
+        "hexpost-redeliver.info",
+        "@Hexpost the driver says my parcel could not be delivered but I was home all day",
+    ),
+    (
+        "giveaway or prize",
+        "@dana_k We apologise for the outage. We are giving all affected customers a £50 voucher, "
+        "claim it here: netquay-rewards.top",
+        "@Netquay you promised affected customers a £50 credit for the outage, where is it?",
+    ),
+    (
+        "giveaway or prize",
+        "You are our 1,000,000th visitor! Spin the wheel to win a Dapplewood sofa: "
+        "dapplewood-spin.win",
+        "Spent an hour on the Dapplewood site, the sofa page just spins, I can't pay",
+    ),
+    (
+        "speaks as support",
+        "@mike_t We see you're having trouble with your Coinwharf withdrawal. Please validate your "
+        "wallet through our secure portal: coinwharf-validate.app",
+        "@Coinwharf I see your app is having trouble again, my withdrawal is stuck",
+    ),
+    (
+        "asks for credentials",
+        "Hi @kirra, Emberfall Support here. Ban appeals are now handled by our ticket bot, open a "
+        "ticket with your account login: discord.gg/emberfall-appeals",
+        "@Emberfall my account login keeps failing after the update, I can't open a ticket either",
+    ),
+    (
+        "investment scam",
+        "Paid off my car in 3 months with crypto mining investment, $300 minimum, daily returns. "
+        "Message Mr. Alvarez",
+        "@Vaultey the minimum deposit for the ISA is £500? Your site said £100",
+    ),
+    (
+        "investment scam",
+        "Thanks to my coach I now earn 8% daily on my Coinvault balance. I trade with expert Mike, "
+        "message him on Instagram @coach_fx_mike",
+        "@Coinvault savings rate dropped to 3% a year, I'm moving my money elsewhere",
+    ),
+    (
+        "recovery testimonial",
+        "Big thanks to @cyber_retrieve_team, they traced and recovered my stolen Coinwharf "
+        "bitcoin in 3 days. Contact them and thank me later",
+        "Coinwharf support finally recovered my account after two weeks, thank you",
+    ),
+    (
+        "refers to a private helper",
+        "Lost money to a fake trading site? A certified fund recovery specialist got it all back. "
+        "Email recoverypro@cyberfix-mail.example",
+        "@Fundara I emailed complaints@fundara.example twice about my missing transfer, no answer",
+    ),
+    (
+        "loan bait",
+        "Turned down by Fundara? Bad credit OK, we approve 98% of applicants. Text LOAN to 55501",
+        "Fundara turned down my loan because of bad credit from 2019. Seriously?",
+    ),
+    (
+        "adult or dating bait",
+        "Sugar daddy here 💰 looking for a sweet girl to spoil, $1,500 weekly allowance. Text me",
+        "Lumora Pay froze my account for a week and my rent is due, this is no allowance",
+    ),
+    (
+        "self-promotion",
+        "I review every Munchly menu item on my channel, 200+ videos so far! Don't forget to "
+        "subscribe 🙏",
+        "Subscribed to Munchly Plus and the delivery fee still shows up on every order",
+    ),
+    (
+        "plugs own page",
+        "Why pay Mossmark prices? I sell the same candles, half the price on my Etsy, link in bio",
+        "Mossmark candles are nice but I make my own now, cheaper",
+    ),
+    (
+        "comment spam",
+        "Very informative! I also run a travel blog with honest Jetmarrow reviews, do visit and "
+        "leave your thoughts: tomtravels.blog",
+        "Very informative thread about the Jetmarrow lounge closures, thanks to everyone posting",
+    ),
+    (
+        "keyword stuffing",
+        "Coinwharf login, Coinwharf sign in, Coinwharf app download, Coinwharf password reset, "
+        "full guide: coinguide.info",
+        "Coinwharf app crashed, Coinwharf website down, Coinwharf helpline busy. What now?",
+    ),
+    (
+        "fake engagement for sale",
+        "Glowra testers wanted 💄 we send free products, you post a review, keep the product and "
+        "get $30. Apply: glowra-testers.example.co",
+        "Loving the Glowra serum, left a 5-star review because it genuinely works",
+    ),
+    (
+        "collab bait",
+        "Hi babe! We saw your profile and think you'd be a great Luxeline brand ambassador 💕 50% "
+        "off + commission. DM @luxeline.team to accept!",
+        "Joined the Luxeline ambassador scheme last year and they still owe me my commission",
+    ),
+    (
+        "cheat tool or modded app",
+        "Questrune hack unlimited gems 💎 tested today, download the mod in bio",
+        "@Questrune someone in my clan got banned for a mod they didn't even install",
+    ),
+    (
+        "risky payment terms",
+        "Cheap Pixelharbor Premium accounts, 1 year $9.99, warranty included. Payment crypto / "
+        "gift cards",
+        "@Pixelharbor why does Premium cost $9.99 a month now? It was $4.99 a year ago",
+    ),
+    (
+        "earnings claim",
+        "Open a Brambank account with my code and get $100 free! I've earned over $2,000 from "
+        "referrals, it's free money #sidehustle",
+        "@Brambank my friend used my code and neither of us got the $100 referral bonus",
+    ),
+    (
+        "money mule or task scam",
+        "Earn between $80 and $350 a day: complete 40 product orders daily, commission on every "
+        "order. Reply 'YES' to receive the link",
+        "@Kindlecart I placed 3 orders today and every one of them got cancelled",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("signal", "spam", "customer"), FAMILIES, ids=[f[1][:40] for f in FAMILIES]
+)
+def test_family_rule_catches_its_spam(signal: str, spam: str, customer: str) -> None:
+    verdict = spam_verdict(spam)
+    assert signal in verdict.signals, verdict
+    assert verdict.spam, verdict
+
+
+@pytest.mark.parametrize(
+    ("signal", "spam", "customer"), FAMILIES, ids=[f[2][:40] for f in FAMILIES]
+)
+def test_family_look_alike_stays_out_of_spam(signal: str, spam: str, customer: str) -> None:
+    assert not spam_verdict(customer).spam, spam_verdict(customer)
+
+
+# --- the brand's name used for something else: more shapes -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Storm Zentel brought down power lines across the north last night",
+        "Zentel Elementary PTA bake sale on Friday, bring nut-free treats",
+        "Zentel High's football team won the county final 21-7",
+        "The fishing vessel Zentel was towed back to harbour, all crew safe",
+        "DJ Zentel on the decks at the Warehouse this Saturday",
+        "Zentel by R.J. Keane is book 2 in the trilogy and I loved it",
+        "Detective Inspector Ana Zentel said the inquiry is ongoing",
+        "Zentel turned 4 today 🐶 she had a pup cup and zero manners",
+        "Happy birthday Zentel! my baby girl is 5 today 💕",
+        "Zentel bypass closed again after the landslip",
+        "Mount Zentel is covered in snow this morning",
+    ],
+)
+def test_more_shapes_of_the_brands_name_used_for_something_else(text: str) -> None:
+    verdict = spam_verdict(text, ZENTEL)
+    assert "brand name used for something else" in verdict.signals
+    assert verdict.spam
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The storm knocked out my Zentel broadband for two days",
+        "Zentel high prices again, £45 a month for 30Mb",
+        "My daughter turned 16 today and Zentel still won't let me add her to my plan",
+        "Happy birthday to me, Zentel cut my internet off",
+        "Zentel turns 10 today and the app is still this slow",
+        "Councillor Jones says Zentel must fix the mast on the estate",
+        "The Zentel ship date for the new router slipped again",
+    ],
+)
+def test_the_brand_next_to_the_new_shape_words_is_not(text: str) -> None:
+    assert "brand name used for something else" not in spam_verdict(text, ZENTEL).signals
+
+
+# --- speed without changing a verdict ----------------------------------------------------------
+
+
+def test_fast_search_finds_what_re_search_finds() -> None:
+    """`compile_search` drops leading `\\b`s and looks for opening words with `str.find`; it must
+    answer exactly as `re.search` for every rule's pattern, on short and long texts."""
+    texts = [text.lower() for text in _tuning_texts()]
+    texts += [text.lower() for family in FAMILIES for text in family[1:]]
+    patterns = [rule.pattern for signal in SIGNALS for rule in signal.rules if rule.pattern]
+    assert len(patterns) > 150
+    for pattern in patterns:
+        fast, slow = compile_search(pattern), re.compile(pattern)
+        for text in texts:
+            assert fast(text) == (slow.search(text) is not None), (pattern, text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        (r"\bfree\s+gift", "carefree free gift", True),  # a match inside a word, then a real one
+        (r"\bfree\s+gift", "carefree gift", False),
+        (r"\b(?:on|in) my (?:shop|store)\b", "sold in my shop", True),
+        (r"\b(?:on|in) my (?:shop|store)\b", "within my shop", False),
+        (r"\b#ad\b|\bsponsored\b", "great stuff #ad", False),  # "\b" before "#" needs a word
+        (r"\b#ad\b|\bsponsored\b", "great stuff x#ad", True),
+        (r"[$£€]\s?\d+ minimum\b", "a $300 minimum", True),
+        (r"%(?<=\d%) off\b", "50% off today", True),
+        (r"%(?<=\d%) off\b", "lots% off", False),
+    ],
+)
+def test_fast_search_edge_cases(pattern: str, text: str, found: bool) -> None:
+    assert compile_search(pattern)(text) is found
+    assert (re.search(pattern, text) is not None) is found
+    long_text = "filler words here. " * 200 + text + " and more filler. " * 200
+    assert compile_search(pattern)(long_text) is found
+
+
+def test_hosts_are_found_as_a_whole_text_search_finds_them() -> None:
+    for text in _tuning_texts():
+        low = text.lower()
+        assert _hosts(low) == tuple(a or b for a, b in _LINK.findall(low)), text
+
+
+def test_a_score_short_of_spam_is_not_discounted() -> None:
+    # Below the threshold a discount cannot change the verdict, so it is not looked for: the
+    # score is the signals' weight. At the threshold and above, the discounts apply.
+    below = spam_verdict("@Fundara beware, your app says 'click the link' and nothing happens")
+    assert below.signals == ("call to act now",)
+    assert below.score == 1.0
+    assert not below.spam
+
+
+def test_the_question_check_answers_as_its_patterns_do() -> None:
+    """question.py searches its asking phrases fast and reads "a '?' after three words of a
+    sentence" without the backtracking pattern; both must answer as the patterns do."""
+    from mentionwatch.classify import question
+
+    texts = [*_tuning_texts(), "?", "a b?", "a b c?", "one two. three?", "x\ny z w?", "hi. ?"]
+    for text in texts:
+        assert question._asks_in_a_sentence(text) == bool(
+            question._QUESTION_SENTENCE.search(text)
+        ), text
+        assert question._asks_with_a_phrase(text.lower()) == bool(
+            question._ASKING_PHRASE.search(text)
+        ), text

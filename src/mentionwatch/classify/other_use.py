@@ -33,6 +33,25 @@ _PLACE = (
     r"(?:hall|beach|bay|valley|village|river|lake|island|church|primary school|high school|"
     r"fc|afc|f\.c\.|rovers|wanderers|athletic)"
 )
+#: Roads and schools no shop is named after: "Acme bypass", "Acme Elementary". (Not "Hillside
+#: reservoir" or "estate": a water company or a landlord names its own sites.)
+_MORE_PLACES = (
+    r"(?:bypass|elementary|middle school|grammar school|secondary school|high(?:'s|’s)|pta|"
+    r"cathedral|abbey|castle|chapel|museum|zoo|lighthouse|hospice|scouts|choir|orchestra|"
+    r"harriers|marathon|carnival|parade|orchard|vineyard|manor)"
+)
+#: A person named in the news by their title: "Detective Inspector Ana Acme said ...".
+_TITLE = (
+    r"(?-i:Detective|Inspector|Sergeant|Sgt|Constable|Councillor|Cllr|Mayor|Senator|Judge|"
+    r"Officer|Sheriff|Coach|Captain|Professor|Reverend)"
+)
+_NEWS_VERB = r"(?:said|says|told|asked|confirmed|announced|added|warned|urged|stated)"
+#: A birthday of a pet or a child, told by its owner: "she", "my baby girl", a paw.
+_BEING = (
+    r"(?:\b(?:she|he|her|his)\b|\b(?:my|our)\s+(?:\w+\s+)?(?:girl|boy|son|daughter|baby|pup|"
+    r"puppy|kitten|dog|cat)\b|🐶|🐱|🐾|🐕|🐈|🐩)"
+)
+_AGE = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 #: Streets: "Acme Road" is the brand's name only when it is one of the brand's terms (without
 #: terms, "the Acme on Mill Road" would count: shops are found by their street).
 _STREET = r"(?:road|rd|street|st|avenue|ave|lane|close|drive|crescent|terrace)"
@@ -106,6 +125,63 @@ _SHAPES: tuple[tuple[frozenset[str], str], ...] = (
         _MUSIC_WORDS | _PETS,
         r"{n}\s*\((?:band|song|album|singer|rapper|film|movie|novel|book|horse|dog|cat)\)",
     ),
+    # "Acme bypass closed again", "Acme Elementary PTA bake sale", "Acme High's team"
+    (_words_of(_MORE_PLACES, "high"), rf"{{n}}\s+{_MORE_PLACES}(?![\w-])"),
+    # "Storm Acme brought down trees", "Hurricane Acme is now a Category 3"
+    (
+        frozenset({"storm", "hurricane", "typhoon", "cyclone"}),
+        r"(?-i:\b(?:Storm|Hurricane|Typhoon|Cyclone))\s+{n}",
+    ),
+    # "the fishing vessel Acme", "RV Acme returned to port"
+    (
+        frozenset({"vessel", "ship", "yacht", "trawler", "tanker", "rv", "hms", "mv", "uss"}),
+        r"\b(?:vessel|ship|yacht|trawler|tanker)\s+(?:(?-i:RV|HMS|MV|USS)\s+)?{n}"
+        r"|(?-i:\b(?:RV|HMS|MV|USS))\s+{n}",
+    ),
+    # "DJ Acme on the decks this Saturday"
+    (frozenset({"dj"}), r"(?-i:\bDJ)\s+{n}"),
+    # "Acme by R.J. Keane is book 2 in the trilogy": a book, without quotes
+    (
+        frozenset({"book", "novel", "trilogy", "memoir", "sequel", "thriller"}),
+        r"{n}\s+by\s+(?-i:[A-Z])[\w.'’ -]{1,30}?\s+(?:is|was)\s+(?:book\s+\d|the\s+"
+        r"(?:\w+\s+)?(?:book|novel|sequel)|an?\s+(?:\w+\s+)?(?:novel|memoir|thriller))\b",
+    ),
+    # "Detective Inspector Ana Acme said the investigation is ongoing"
+    (_words_of(_TITLE.lower()), rf"\b{_TITLE}\s+(?:(?-i:[A-Z])\w+\s+)?{{n}}\s+{_NEWS_VERB}\b"),
+    # "Acme turned 3 today 🐶", "Happy birthday Acme! my baby girl is 5 today"
+    (
+        frozenset({"turned", "turns"}),
+        rf"{{n}}\s+(?:just\s+)?turn(?:ed|s)\s+{_AGE}\b[^\n]{{0,60}}?{_BEING}",
+    ),
+    (
+        frozenset({"birthday", "bday"}),
+        rf"\bhappy\s+(?:\d+\w*\s+)?(?:birthday|bday),?\s+{{n}}\b[^\n]{{0,60}}?{_BEING}",
+    ),
+    # "Acme just won best in show at the county dog show"
+    (
+        frozenset({"show"}),
+        r"{n}\b[^.!?\n]{0,60}\b(?:dog|cat|horse|pony|cattle|livestock|agricultural) show\b",
+    ),
+    # "Mount Acme", "Loch Acme", "the Isle of Acme"
+    (
+        frozenset({"mount", "loch", "isle", "lake"}),
+        r"(?-i:\b(?:Mount|Loch|Lake|Isle of))\s+{n}",
+    ),
+    # "RIP Acme", "in loving memory of Acme", "Acme's funeral"
+    (
+        frozenset({"rip", "memory", "funeral", "wedding", "christening", "graduation"}),
+        r"(?-i:\bRIP)\s+{n}|\bin (?:loving )?memory of\s+{n}"
+        r"|{n}(?:'s|’s)\s+(?:funeral|wedding|christening|graduation)\b",
+    ),
+    # "Sam Acme, 34, from Leeds": a person in a news report
+    (frozenset({"aged"}), r"{n},\s+aged\s+\d{1,2},\s+(?:from|of)\b"),
+    # "the racehorse Acme won the 3:15 at Ascot"
+    (frozenset({"racehorse"}), r"\bracehorse\s+{n}"),
+    # "Acme is such a good boy"
+    (
+        frozenset({"boy", "girl"}),
+        r"{n}\s+(?:is|was)\s+(?:such\s+a\s+|a\s+)?(?:very\s+)?good\s+(?:boy|girl)\b",
+    ),
 )
 #: "Acme Road": only with the brand's terms (see `_STREET`).
 _STREET_SHAPE = (_words_of(_STREET), rf"{{n}}\s+{_STREET}(?![\w-])")
@@ -119,8 +195,10 @@ _NOT_NAMES = (
     "What|Which|Who|Where|When|Why|How|And|But|So|Or|If|A|An|Just|Also|Meet|Named|Say|Hi|Hey"
 )
 #: Without terms: any capitalised name (one word, or CamelCase) that is not a sentence opener.
+#: (A capital letter is looked for first: most positions fail there, before the long list.)
 _ANY_NAME = (
-    rf"(?<![\w@])@?(?!(?:{_NOT_NAMES})\b)(?-i:[A-Z][a-z]{{2,}}(?:[A-Z][a-z]+)*)(?:['’]s)?(?!\w)"
+    rf"(?<![\w@])@?(?=(?-i:[A-Z][a-z]))(?!(?:{_NOT_NAMES})\b)"
+    rf"(?-i:[A-Z][a-z]{{2,}}(?:[A-Z][a-z]+)*)(?:['’]s)?(?!\w)"
 )
 
 
