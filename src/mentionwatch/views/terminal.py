@@ -976,12 +976,16 @@ def search_excerpt(hit: SearchHit) -> Text:
     return excerpt[leading:]
 
 
-def search_table(console: Console, hits: Sequence[SearchHit], query: str) -> Table:
-    """Search results: when, where, sentiment and status of each match, and its excerpt."""
+def search_table(console: Console, hits: Sequence[SearchHit], query: str) -> Table | Text:
+    """Search results: when, where, sentiment and status of each match, and its excerpt
+    (just the count when nothing matched: an empty table's header says nothing)."""
     piped = not console.is_terminal
-    table = _table(console)
     count = f"{len(hits)} mention{'' if len(hits) == 1 else 's'}"
-    table.title = Text(f"{count} matching {safe(query, single_line=True)}")
+    title = Text(f"{count} matching {safe(query, single_line=True)}")
+    if not hits:
+        return title
+    table = _table(console)
+    table.title = title
     table.add_column("id", justify="right", no_wrap=True, min_width=2)
     table.add_column("posted", no_wrap=True)
     table.add_column("source", no_wrap=True, max_width=None if piped else 12)
