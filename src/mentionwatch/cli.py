@@ -220,16 +220,7 @@ def demo(
     console = _console()
     with _reported_errors(), run_demo(db) as (config, store, report):
         shown = open_inbox(store, config.brand, now=_now(), limit=limit)
-        print_inbox(
-            console,
-            shown.entries,
-            brand=config.brand.name,
-            view=shown.view,
-            limit=limit,
-            spam_hidden=shown.spam_hidden,
-            total=shown.total,
-            past_sla=shown.past_sla,
-        )
+        print_inbox(console, shown, brand=config.brand.name, limit=limit)
         answered = store.answered_mentions(limit=limit)
         if answered:
             console.print()
@@ -410,23 +401,18 @@ def inbox(
                 unassigned=unassigned,
                 limit=limit,
             )
-    shown = found.entries
     if as_json:
-        write_json([inbox_entry_json(e) for e in shown], sys.stdout)
+        write_json([inbox_entry_json(e) for e in found.entries], sys.stdout)
     elif as_csv:
-        write_inbox_csv(shown, sys.stdout)
+        write_inbox_csv(found.entries, sys.stdout)
     else:
         print_inbox(
             _console(),
-            found.entries,
+            found,
             brand=loaded.brand.name,
-            view=view,
             limit=limit,
-            spam_hidden=found.spam_hidden,
             assignee=owner,
             unassigned=unassigned,
-            total=found.total,
-            past_sla=found.past_sla,
         )
 
 

@@ -102,9 +102,7 @@ def score_range(job: _RescoreJob, low: int, high: int, store: Store | None = Non
         store = _worker_stores.get(job.database)
         if store is None:
             store = _worker_stores[job.database] = Store.open(job.database)
-    rows = store.rescore_batch(low, high - low)
-    rows = [row for row in rows if int(row[0]) <= high]  # type: ignore[call-overload]
-    return score_batch(rows, job.thresholds, job.brand_terms)
+    return score_batch(store.rescore_batch(low, high), job.thresholds, job.brand_terms)
 
 
 #: Databases smaller than this are rescored in this process.

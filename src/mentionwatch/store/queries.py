@@ -941,17 +941,17 @@ class Store(WorkflowQueries, ArchiveQueries):
 
     # --- re-classifying what is stored ----------------------------------------------------
 
-    def rescore_batch(self, after_id: int, limit: int) -> list[RescoreRow]:
-        """The next `limit` mentions after `after_id`, by id, as `rescore` needs them: the
-        text to score, the verdict columns to compare with, and `updated_at` (the version of
-        the text the new verdict will be about)."""
+    def rescore_batch(self, after_id: int, through_id: int) -> list[RescoreRow]:
+        """The mentions with `after_id < id <= through_id`, by id, as `rescore` needs them:
+        the text to score, the verdict columns to compare with, and `updated_at` (the version
+        of the text the new verdict will be about)."""
         rows = self.db.execute(
             """
             SELECT id, title, text, compound, label, snippet, vader_compound, question,
                    spam, spam_signals, explanation, updated_at
-              FROM mentions WHERE id > ? ORDER BY id LIMIT ?
+              FROM mentions WHERE id > ? AND id <= ? ORDER BY id
             """,
-            (after_id, limit),
+            (after_id, through_id),
         ).fetchall()
         return [tuple(row) for row in rows]  # plain tuples: they travel to worker processes
 

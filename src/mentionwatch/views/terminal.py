@@ -20,7 +20,7 @@ from rich.text import Text
 from mentionwatch.classify.sentiment import Explanation
 from mentionwatch.config import format_duration
 from mentionwatch.evaluate import ClassScores, LabelEvaluation
-from mentionwatch.inbox import InboxEntry, InboxView
+from mentionwatch.inbox import Inbox, InboxEntry, InboxView
 from mentionwatch.models import (
     Advocate,
     AlertReport,
@@ -250,25 +250,24 @@ def _plural(count: int, noun: str) -> str:
 
 def print_inbox(
     console: Console,
-    entries: Sequence[InboxEntry],
+    inbox: Inbox,
     *,
     brand: str,
-    every_open: bool = False,
     limit: int,
-    view: InboxView | None = None,
-    spam_hidden: int = 0,
     assignee: str | None = None,
     unassigned: bool = False,
-    total: int | None = None,
-    past_sla: int | None = None,
 ) -> None:
-    """The inbox table (at most `limit` rows) and a caption that counts the whole view
-    (`total` mentions, `past_sla` of them past the SLA; counted from `entries` when not
-    given), and the spam posts the view leaves out. `assignee` / `unassigned` say whose
-    mentions these are (`inbox --mine`, `--assignee WHO`, `--unassigned`)."""
-    view = view or (InboxView.OPEN if every_open else InboxView.NEGATIVE)
+    """The inbox table (at most `limit` rows) and a caption that counts the whole view, how
+    many of it waited past the SLA, and the spam posts it leaves out. `assignee` /
+    `unassigned` say whose mentions these are (`inbox --mine`, `--assignee WHO`,
+    `--unassigned`)."""
+    view, entries = inbox.view, inbox.entries
     what = _VIEW_NOUN[view]
-    hidden = f" {_plural(spam_hidden, 'spam post')} hidden: inbox --spam." if spam_hidden else ""
+    hidden = (
+        f" {_plural(inbox.spam_hidden, 'spam post')} hidden: inbox --spam."
+        if inbox.spam_hidden
+        else ""
+    )
     owner = " assigned to nobody" if unassigned else ""
     if assignee is not None:
         owner = f" assigned to {safe(assignee, single_line=True)}"
@@ -284,13 +283,11 @@ def print_inbox(
     title = f"{brand}: {what}s{owner}"
     title += " (kept out of the inbox)" if view is InboxView.SPAM else ""
     console.print(inbox_table(console, shown, title, signals=view is InboxView.SPAM))
-    total = len(entries) if total is None else total
-    breached = sum(1 for e in entries if e.urgency.breached) if past_sla is None else past_sla
-    caption = _plural(total, what)
-    if breached and view is not InboxView.SPAM:
-        caption += f", {breached} past SLA (age marked !)"
+    caption = _plural(inbox.total, what)
+    if inbox.past_sla and view is not InboxView.SPAM:
+        caption += f", {inbox.past_sla} past SLA (age marked !)"
     caption += "."
-    if total > len(shown):
+    if inbox.total > len(shown):
         caption += f" Showing the first {len(shown)}; use --limit for more."
     if view is InboxView.SPAM:
         caption += " Not spam? mentionwatch notspam ID puts it back."
