@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -312,6 +314,102 @@ def test_failing_sources_are_isolated_and_keep_what_they_stored(
     assert recovered["kitchen"].outcome is SourceOutcome.OK
     assert store.source_state("kitchen", "rss").consecutive_errors == 0
     assert store.source_state("kitchen", "rss").last_error is None
+
+
+def test_polls_stored_together_still_stand_alone_when_one_cannot_be_stored(
+    tmp_path: Path, http_server: LocalServer, store: Store
+) -> None:
+    """Polls that finish together are stored in one commit; a poll that cannot be stored
+    (here SQLite refuses one of its rows) is rolled back alone, the polls stored before it
+    are kept, and the scan stops with the error as it always did."""
+    names = [f"feed{number}" for number in range(6)]
+    for number, name in enumerate(names):
+        guid = "refused" if name == "feed5" else f"post-{number}"
+        body = rss_feed((guid, f"Acme post {number}", "", "My Acme order never arrived"))
+
+        def answer(seen: object, body: bytes = body, slow: bool = name == "feed5") -> Route:
+            if slow:
+                time.sleep(0.3)  # finishes after the others: they are stored first
+            return Route(body=body, headers={"Content-Type": RSS})
+
+        http_server.routes[f"/{name}"] = answer
+    config = write_config(
+        tmp_path, "".join(rss_source(name, http_server.url(f"/{name}")) for name in names)
+    )
+    store.db.execute(
+        "CREATE TRIGGER refuse AFTER INSERT ON mentions WHEN new.native_id = 'refused'"
+        " BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+    )
+
+    with pytest.raises(sqlite3.IntegrityError, match="disk says no"):
+        scan(config, store)
+
+    assert not store.db.in_transaction
+    assert sorted(m.source for m in all_mentions(store)) == names[:5]
+    assert store.source_state("feed0", "rss").last_success_at == T0
+    assert store.source_state("feed5", "rss").last_success_at is None
+
+
+def test_a_group_of_polls_keeps_those_stored_before_the_one_that_fails(
+    tmp_path: Path, store: Store
+) -> None:
+    """The same, without depending on which polls finish together: three polls given to the
+    scan's storing step at once, the second of which SQLite refuses."""
+    from mentionwatch.models import Classification, Mention, ScoredMention, SearchResult
+    from mentionwatch.scan import _Polled, _Scan
+
+    config = load_config(
+        write_config(tmp_path, "".join(rss_source(n, f"http://127.0.0.1:9/{n}") for n in "abc"))
+    )
+    store.db.execute(
+        "CREATE TRIGGER refuse AFTER INSERT ON mentions WHEN new.source = 'b'"
+        " BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+    )
+
+    def polled(name: str) -> _Polled:
+        mention = Mention(name, "rss", "1", f"https://blog.example/{name}", "Acme", "Acme post")
+        verdict = Classification(0.0, SentimentLabel.NEUTRAL, "Acme post")
+        source = next(s for s in config.sources if s.name == name)
+        return _Polled(
+            source,
+            store.source_state(name, "rss"),
+            SearchResult(mentions=[mention], items_seen=1),
+            [ScoredMention(mention, verdict)],
+            None,
+            0.1,
+        )
+
+    scan_step = _Scan(config, store, lambda: T0, {}, lambda report, total: None)
+    stored, failure = scan_step._store_polls([polled("a"), polled("b"), polled("c")])
+
+    assert [report.name for report in stored] == ["a"]
+    assert isinstance(failure, sqlite3.IntegrityError)
+    assert not store.db.in_transaction
+    assert [m.source for m in all_mentions(store)] == ["a"]
+    assert store.source_state("b", "rss").last_success_at is None
+
+
+def test_many_polls_finishing_together_are_all_stored(
+    tmp_path: Path, http_server: LocalServer, store: Store
+) -> None:
+    names = [f"feed{number}" for number in range(12)]
+    for number, name in enumerate(names):
+        body = rss_feed(
+            (f"a-{number}", f"Acme post {number}", "", "My Acme order never arrived"),
+            (f"b-{number}", f"Acme news {number}", "", "Acme opens a new store"),
+        )
+        http_server.routes[f"/{name}"] = Route(body=body, headers={"Content-Type": RSS})
+    config = write_config(
+        tmp_path, "".join(rss_source(name, http_server.url(f"/{name}")) for name in names)
+    )
+
+    report = scan(config, store)
+
+    assert [source.name for source in report.sources] == names  # config order
+    assert all(source.new == 2 for source in report.sources)
+    assert store.count_mentions() == 24
+    assert not store.db.in_transaction
+    assert all(store.source_state(name, "rss").last_success_at == T0 for name in names)
 
 
 # --- the brand's own posts --------------------------------------------------------------------

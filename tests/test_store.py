@@ -192,3 +192,39 @@ def test_an_older_database_is_upgraded_step_by_step_keeping_its_rows(tmp_path: P
         assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         row = upgraded.db.execute("SELECT native_id, canonical_url FROM mentions").fetchone()
         assert tuple(row) == ("g1", "https://blog.example/p")
+
+
+# --- transactions inside transactions (a scan storing several polls in one commit) -------------
+
+
+def _titles(store: Store) -> set[str]:
+    return {str(row[0]) for row in store.db.execute("SELECT title FROM mentions")}
+
+
+def test_a_transaction_inside_another_is_a_savepoint_committed_with_it(tmp_path: Path) -> None:
+    path = tmp_path / "nested.db"
+    with Store.open(path) as store:
+        state = store.source_state("alerts", "rss")
+        with store.transaction():
+            store.save_poll(state, SearchResult(mentions=[]), [scored("a")], NOW)
+            assert store.db.in_transaction  # not committed by the inner block
+            with pytest.raises(RuntimeError), store.transaction() as db:
+                db.execute("UPDATE mentions SET title = 'changed'")
+                raise RuntimeError("the inner block fails")
+            # Only the inner block was undone; the outer one goes on.
+            assert _titles(store) == {"Order"}
+            store.save_poll(state, SearchResult(mentions=[]), [scored("b")], NOW)
+        assert not store.db.in_transaction
+    with Store.open(path) as reopened:
+        assert reopened.count_mentions() == 2
+        assert _titles(reopened) == {"Order"}
+
+
+def test_a_failing_outer_transaction_takes_its_savepoints_with_it(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "nested.db") as store:
+        state = store.source_state("alerts", "rss")
+        with pytest.raises(RuntimeError), store.transaction():
+            store.save_poll(state, SearchResult(mentions=[]), [scored("a")], NOW)
+            raise RuntimeError("the scan fails after the poll was stored")
+        assert store.count_mentions() == 0
+        assert store.source_state("alerts", "rss").last_success_at is None

@@ -266,16 +266,41 @@ class _Scan:
         scorer = PollScorer(matcher, self.config.brand, self.config.sentiment)
         try:
             tasks = [asyncio.create_task(self.poll_one(http, s, state, scorer)) for s, state in due]
+            order = {task: position for position, task in enumerate(tasks)}
             reports: dict[str, SourceReport] = {}
-            # Each source is stored as soon as its poll completes, in its own transaction.
-            for finished in asyncio.as_completed(tasks):
-                polled = await finished
-                report = _store_poll(self.store, polled, self.clock(), self.config.scan.pause_after)
-                reports[polled.source.name] = report
-                self.on_polled(report, len(due))
+            pending: set[asyncio.Task[_Polled]] = set(tasks)
+            while pending:
+                finished, pending = await asyncio.wait(
+                    pending, return_when=asyncio.FIRST_COMPLETED
+                )
+                # Each poll is stored as soon as it completes. The polls that completed while
+                # the last ones were being stored go in one commit (each still all or nothing):
+                # on a big scan, a commit per poll rewrites the same index pages again and
+                # again, and the commits would cost more than the inserts.
+                polls = [task.result() for task in sorted(finished, key=order.__getitem__)]
+                stored, failure = self._store_polls(polls)
+                for report in stored:
+                    reports[report.name] = report
+                    self.on_polled(report, len(due))
+                if failure is not None:
+                    raise failure
         finally:
             scorer.close()
         return [reports[source.name] for source, _ in due]  # config order, not finishing order
+
+    def _store_polls(self, polls: list[_Polled]) -> tuple[list[SourceReport], Exception | None]:
+        """Store polls in one commit. A poll that cannot be stored (a bug, a full disk) is
+        rolled back alone and returned, after the polls stored before it are committed."""
+        stored: list[SourceReport] = []
+        with self.store.transaction():
+            for polled in polls:
+                try:
+                    stored.append(
+                        _store_poll(self.store, polled, self.clock(), self.config.scan.pause_after)
+                    )
+                except Exception as exc:
+                    return stored, exc
+        return stored, None
 
     async def poll_one(
         self, http: HttpFetcher, source: SourceConfig, state: SourceState, scorer: PollScorer

@@ -107,7 +107,14 @@ class Store(WorkflowQueries, ArchiveQueries):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: everything in the block is committed together, or nothing."""
+        """One write transaction: everything in the block is committed together, or nothing.
+
+        Inside another transaction (a scan storing several polls in one commit) the block is a
+        savepoint of it: still all or nothing, committed with the outer transaction."""
+        if self.db.in_transaction:
+            with self._savepoint():
+                yield self.db
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -115,6 +122,17 @@ class Store(WorkflowQueries, ArchiveQueries):
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        self.db.execute("SAVEPOINT nested")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO nested")
+            self.db.execute("RELEASE nested")
+            raise
+        self.db.execute("RELEASE nested")
 
     # --- writing what a scan found --------------------------------------------------------
 
