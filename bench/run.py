@@ -44,6 +44,7 @@ Run from the repository root, in the dev venv::
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -378,8 +379,8 @@ def ingest_pair(
 
     from mentionwatch.classify.match import compile_matcher
     from mentionwatch.config import load_config
-    from mentionwatch.models import Mention, SearchResult
-    from mentionwatch.scan import relevant_and_scored
+    from mentionwatch.models import Mention, ScoredMention, SearchResult
+    from mentionwatch.scan import PollScorer
     from mentionwatch.store import Store
     from mentionwatch.text import html_to_text
 
@@ -404,36 +405,63 @@ def ingest_pair(
             leftover.unlink()
         with Store.open(path) as store:  # created and migrated before the clock starts
             began = time.perf_counter()
-            new = 0
-            for start in range(0, len(sample), sizes.ingest_batch):
-                batch = sample[start : start + sizes.ingest_batch]
-                name = source_names[(start // sizes.ingest_batch) % len(source_names)]
-                mentions = [
-                    Mention(
-                        source=name,
-                        kind="mastodon",
-                        native_id=post.native_id,
-                        url=post.url,
-                        title="",
-                        text=html_to_text(post.html),
-                        created_at=datetime.fromtimestamp(int(post.created_ts), timezone.utc),
-                        author=post.author,
-                        thread_ref=post.native_id,
-                    )
-                    for post in batch
-                ]
-                scored = relevant_and_scored(mentions, matcher, config.brand, config.sentiment)
-                added, _ = store.save_poll(
-                    store.source_state(name, "mastodon"),
-                    SearchResult(mentions=mentions, items_seen=len(mentions)),
-                    scored,
-                    now,
-                )
-                new += added
+            new = asyncio.run(ingest_polls(sample, store))
             seconds = time.perf_counter() - began
         if new != len(sample):
             raise RuntimeError(f"ingest stored {new} of {len(sample)} posts")
         return seconds
+
+    async def ingest_polls(sample: Sequence[generate.RawPost], store: Store) -> int:
+        """What `scan` does with its polls (`_Scan.poll_all`): each poll normalizes its
+        posts, has them scored by the scan's `PollScorer` (in this process for the first
+        `POOL_AFTER` posts, then by a worker pool) and is stored in its own transaction as
+        soon as it is scored (the polls that finished meanwhile in one commit), while the
+        others are being scored."""
+
+        async def poll(start: int) -> tuple[str, list[Mention], list[ScoredMention]]:
+            batch = sample[start : start + sizes.ingest_batch]
+            name = source_names[(start // sizes.ingest_batch) % len(source_names)]
+            mentions = [
+                Mention(
+                    source=name,
+                    kind="mastodon",
+                    native_id=post.native_id,
+                    url=post.url,
+                    title="",
+                    text=html_to_text(post.html),
+                    created_at=datetime.fromtimestamp(int(post.created_ts), timezone.utc),
+                    author=post.author,
+                    thread_ref=post.native_id,
+                )
+                for post in batch
+            ]
+            return name, mentions, await scorer.score(mentions)
+
+        scorer = PollScorer(matcher, config.brand, config.sentiment)
+        new = 0
+        try:
+            pending = {
+                asyncio.create_task(poll(start))
+                for start in range(0, len(sample), sizes.ingest_batch)
+            }
+            while pending:
+                finished, pending = await asyncio.wait(
+                    pending, return_when=asyncio.FIRST_COMPLETED
+                )
+                # As `_Scan.poll_all`: the polls that finished meanwhile share one commit.
+                with store.transaction():
+                    for task in finished:
+                        name, mentions, scored = task.result()
+                        added, _ = store.save_poll(
+                            store.source_state(name, "mastodon"),
+                            SearchResult(mentions=mentions, items_seen=len(mentions)),
+                            scored,
+                            now,
+                        )
+                        new += added
+        finally:
+            scorer.close()
+        return new
 
     # Warm-up: VADER's and the domain layer's lazy builds, regexes, SQLite's first pages.
     bare_vader(texts[:1000])
