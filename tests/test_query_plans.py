@@ -162,3 +162,28 @@ def test_read_commands_never_scan_a_growing_table(
 def test_the_check_itself_recognises_a_full_scan(database: Path) -> None:
     assert full_scans(database, "SELECT count(*) FROM mentions WHERE text LIKE '%refund%'")
     assert not full_scans(database, "SELECT * FROM mentions WHERE id = 1")
+
+
+@pytest.mark.parametrize(
+    "arguments", [["inbox"], ["inbox", "--questions"], ["inbox", "--spam"], ["inbox", "--all"]]
+)
+def test_the_inbox_reads_its_most_urgent_rows_in_index_order(
+    arguments: list[str],
+    database: Path,
+    traced_statements: list[str],
+    tmp_path: Path,
+) -> None:
+    """The inbox's waited-out part is read in `inbox_rank` order straight from its index and
+    stops at --limit; a plan that sorts every match first costs time in proportion to the
+    open mentions (13 ms for 5,000 on a million-mention database)."""
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    result = runner.invoke(cli.app, [*arguments, "--config", str(config), "--db", str(database)])
+    assert result.exit_code == 0, result.output
+    ranked = [s for s in traced_statements if is_read(s) and "ORDER BY inbox_rank DESC" in s]
+    assert ranked, "the inbox sent no ranked query"
+    with sqlite3.connect(database) as connection:
+        for statement in ranked:
+            plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}")]
+            assert any("USING INDEX mentions_rank" in line for line in plan), plan
+            assert not any("TEMP B-TREE FOR ORDER BY" in line for line in plan), plan

@@ -576,8 +576,15 @@ class Store(WorkflowQueries, ArchiveQueries):
         where.append("created_at < ?")
         params.append(to_db_time(saturated_before))
         params.append(-1 if limit is None else limit)
+        table = _open_table(assignee, unassigned)
+        if table == "mentions" and not sources and since is None:
+            # Left to itself, SQLite reads every match from the label index and sorts them
+            # (5,000 rows, 13 ms, on a million mentions); the rank index is already in the
+            # order wanted, and the read stops at `limit`. (A few sources' or days' mentions
+            # are fewer: there the planner's choice is the better one.)
+            table = "mentions INDEXED BY mentions_rank"
         rows = self.db.execute(
-            f"SELECT {MENTION_COLUMNS} FROM {_open_table(assignee, unassigned)}"
+            f"SELECT {MENTION_COLUMNS} FROM {table}"
             f" WHERE {' AND '.join(where)} ORDER BY inbox_rank DESC, created_at, id LIMIT ?",
             params,
         ).fetchall()
