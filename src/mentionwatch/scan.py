@@ -28,6 +28,7 @@ from mentionwatch.errors import ScanLockedError, SourceError
 from mentionwatch.http import HttpFetcher, retry_after_seconds
 from mentionwatch.inbox import rank
 from mentionwatch.models import (
+    Classification,
     Mention,
     Reply,
     ScanReport,
@@ -85,21 +86,42 @@ def scored_one_by_one(
     brand: BrandConfig,
     thresholds: SentimentConfig,
 ) -> list[ScoredMention]:
-    """The part of `relevant_and_scored` that looks at one post at a time, so any slice of a
-    poll can be scored anywhere (a worker process). Pure."""
-    kept: list[ScoredMention] = []
-    for mention in mentions:
-        term = matcher.match(mention.title, mention.text)
+    """The part of `relevant_and_scored` that looks at one post at a time. Pure."""
+    return with_verdicts(mentions, judged(as_posts(mentions), matcher, brand, thresholds))
+
+
+#: A post as `judged` reads it: title, text, author, kind.
+Post = tuple[str, str, str | None, str]
+#: A post that names the brand, judged: its position among the posts given, the term that
+#: matched, its verdict, and whether one of the brand's own accounts posted it.
+Judged = tuple[int, str, Classification, bool]
+
+
+def as_posts(mentions: Sequence[Mention]) -> list[Post]:
+    return [(m.title, m.text, m.author, m.kind) for m in mentions]
+
+
+def judged(
+    posts: Sequence[Post], matcher: TermMatcher, brand: BrandConfig, thresholds: SentimentConfig
+) -> list[Judged]:
+    """Drop the posts that do not name the brand and judge the others. Plain tuples in and
+    out: a scan's worker processes run this, and what crosses the pipe is pickled twice."""
+    found: list[Judged] = []
+    for position, (title, text, author, kind) in enumerate(posts):
+        term = matcher.match(title, text)
         if term is None:
             continue
-        text = text_to_score(mention.title, mention.text)
-        own = is_brand_handle(mention.author, brand.handles_for(mention.kind))
-        kept.append(
-            ScoredMention(
-                replace(mention, matched_term=term), assess(text, thresholds, brand.terms), own
-            )
-        )
-    return kept
+        verdict = assess(text_to_score(title, text), thresholds, brand.terms)
+        found.append((position, term, verdict, is_brand_handle(author, brand.handles_for(kind))))
+    return found
+
+
+def with_verdicts(mentions: Sequence[Mention], found: Sequence[Judged]) -> list[ScoredMention]:
+    """The judged posts (`judged`) as scored mentions, with the term that matched."""
+    return [
+        ScoredMention(replace(mentions[position], matched_term=term), verdict, own)
+        for position, term, verdict, own in found
+    ]
 
 
 def with_copies_marked(kept: list[ScoredMention]) -> list[ScoredMention]:
@@ -146,16 +168,27 @@ class PollScorer:
             return relevant_and_scored(mentions, self.matcher, self.brand, self.thresholds)
         pool = self._pool or self._start_pool()
         loop = asyncio.get_running_loop()
-        slices = [mentions[i : i + self.SLICE] for i in range(0, len(mentions), self.SLICE)]
+        posts = as_posts(mentions)
+        starts = range(0, len(posts), self.SLICE)
         parts = await asyncio.gather(
             *(
                 loop.run_in_executor(
-                    pool, scored_one_by_one, part, self.matcher, self.brand, self.thresholds
+                    pool,
+                    judged,
+                    posts[start : start + self.SLICE],
+                    self.matcher,
+                    self.brand,
+                    self.thresholds,
                 )
-                for part in slices
+                for start in starts
             )
         )
-        return with_copies_marked([item for part in parts for item in part])
+        found = [
+            (start + position, term, verdict, own)
+            for start, part in zip(starts, parts, strict=True)
+            for position, term, verdict, own in part
+        ]
+        return with_copies_marked(with_verdicts(mentions, found))
 
     def _start_pool(self) -> ProcessPoolExecutor:
         self._pool = ProcessPoolExecutor(max_workers=self.workers)
