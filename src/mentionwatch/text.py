@@ -83,19 +83,62 @@ _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
+#: A tag of the plain markup social platforms send (Mastodon's `<p>`, `<br>`, `<a href=...>`,
+#: `<span class=...>`...): a known inline or line-breaking element with double-quoted or bare
+#: attributes. Markup made only of these is read without the HTML parser.
+_PLAIN_TAG = re.compile(
+    r"<(/?)(p|br|a|span|b|i|em|strong|code|u|s|del|ins|small|sup|sub|mark|abbr|cite|q|li|ul|ol"
+    r"|div|blockquote|pre)"
+    r"""((?:\s+[a-z][a-z0-9_:.-]*(?:\s*=\s*(?:"[^"<>]*"|[^\s"'=<>`]+))?)*\s*/?)>""",
+    re.IGNORECASE,
+)
+
+_UNQUOTED_THEN_SLASH = re.compile(r"=\s*[^\s\"'=<>`]+/$")
+
+
+def _plain_markup_text(markup: str) -> str | None:
+    """What `_TextExtractor` makes of markup whose every tag matches `_PLAIN_TAG`, about five
+    times faster (a scan reads most of its posts this way); None for any other markup."""
+    parts: list[str] = []
+    position = 0
+    for tag in _PLAIN_TAG.finditer(markup):
+        data = markup[position : tag.start()]
+        if "<" in data:
+            return None  # a tag (or a "<") of another kind: the parser decides
+        parts.append(html.unescape(data) if "&" in data else data)
+        if tag.group(2).lower() in _BLOCK_TAGS:
+            attributes = tag.group(3)
+            if _UNQUOTED_THEN_SLASH.search(attributes):
+                return None  # `<p id=x/>`: is the "/" the value's or the tag's? The parser's.
+            # `<br/>` is a start tag and an end tag to the parser: a line break for each.
+            closed = not tag.group(1) and attributes.endswith("/")
+            parts.append("\n\n" if closed else "\n")
+        position = tag.end()
+    rest = markup[position:]
+    if "<" in rest:
+        return None
+    parts.append(html.unescape(rest) if "&" in rest else rest)
+    return "".join(parts)
+
+
 def html_to_text(markup: str) -> str:
     """Turn an HTML fragment (or plain text with entities) into readable plain text."""
     if not markup:
         return ""
     if _TAG_HINT.search(markup):
-        parser = _TextExtractor()
-        parser.feed(markup)
-        parser.close()
-        text = "".join(parser.parts)
+        plain = _plain_markup_text(markup)
+        text = plain if plain is not None else _parsed_text(markup)
     else:
         text = html.unescape(markup)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _parsed_text(markup: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.parts)
 
 
 def is_unsafe_char(char: str) -> bool:
