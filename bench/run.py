@@ -11,8 +11,10 @@ startup --version     ``mentionwatch --version``                  ``python -c "i
 startup --help        ``mentionwatch --help``                     ``python -c "import typer"``
 inbox                 ``mentionwatch inbox --limit 50``, 1M       the same on an empty database
 stats                 ``mentionwatch stats --since 30d``, 1M      the same on an empty database
-ingest                50,000 short posts: normalize, classify,    ``polarity_scores`` over the
-                      ``Store.save_poll`` into a fresh database   same texts
+ingest                50,000 short posts as a scan takes them:    ``polarity_scores`` over the
+                      normalize, classify (``PollScorer``, its    same texts
+                      worker pool), ``Store.save_poll`` into a
+                      fresh database
 rescore               ``mentionwatch rescore`` of a copy of the   ``polarity_scores`` over the
                       1M database                                 same 1M texts
 scan                  ``run_scan``: 50 feeds answering in 200 ms  one ``httpx.Client`` polling
@@ -49,6 +51,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import shlex
 import shutil
 import sqlite3
@@ -373,8 +376,9 @@ def database_pair(
 def ingest_pair(
     ws: Workspace, sizes: Sizes, seed: int, runs: int, log: Callable[[str], None]
 ) -> tuple[Pair, Path]:
-    """50,000 short posts: bare VADER against normalize, classify and store. Returns the
-    pair and the database the last run wrote (the database-size pair measures it)."""
+    """50,000 short posts: bare VADER against normalize, classify and store, the way a scan
+    does them (`ingest_polls`). Returns the pair and the database the last run wrote (the
+    database-size pair measures it)."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from mentionwatch.classify.match import compile_matcher
@@ -399,14 +403,24 @@ def ingest_pair(
             analyzer.polarity_scores(text)
         return time.perf_counter() - began
 
+    cpu_seconds: dict[str, list[float]] = {"this process": [], "workers": []}
+
+    def children_cpu() -> float:
+        """CPU seconds of the finished worker processes (the pool is shut down, and its
+        workers waited for, at the end of each run)."""
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return used.ru_utime + used.ru_stime
+
     def ingest(sample: Sequence[generate.RawPost] = posts) -> float:
         path = ws.root / "ingest.db"
         for leftover in ws.root.glob("ingest.db*"):
             leftover.unlink()
         with Store.open(path) as store:  # created and migrated before the clock starts
-            began = time.perf_counter()
+            began, cpu, workers_cpu = time.perf_counter(), time.process_time(), children_cpu()
             new = asyncio.run(ingest_polls(sample, store))
             seconds = time.perf_counter() - began
+            cpu_seconds["this process"].append(time.process_time() - cpu)
+            cpu_seconds["workers"].append(children_cpu() - workers_cpu)
         if new != len(sample):
             raise RuntimeError(f"ingest stored {new} of {len(sample)} posts")
         return seconds
@@ -489,6 +503,15 @@ def ingest_pair(
         f" {len(source_names)} sources; per post: bare VADER"
         f" {statistics.median(base) / len(posts) * 1e6:.0f} µs, ours"
         f" {statistics.median(mine) / len(posts) * 1e6:.0f} µs (medians)"
+    )
+    runs_timed = slice(-len(mine), None)  # not the warm-up run
+    pair.notes.append(
+        "CPU per post (medians): "
+        + ", ".join(
+            f"{name} {statistics.median(spent[runs_timed]) / len(posts) * 1e6:.0f} µs"
+            for name, spent in cpu_seconds.items()
+        )
+        + f"; {os.cpu_count()} CPUs"
     )
     return pair, stored_db
 
