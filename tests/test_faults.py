@@ -28,7 +28,7 @@ from conftest import LocalServer, Route, rss_source, write_config
 from mentionwatch.config import Config, HttpConfig, load_config
 from mentionwatch.errors import SourceError
 from mentionwatch.http import HttpFetcher, rate_limit_wait, retry_after_seconds
-from mentionwatch.models import ScanReport, SourceOutcome, SourceReport
+from mentionwatch.models import OpenFilter, ScanReport, SourceOutcome, SourceReport
 from mentionwatch.overview import source_overview
 from mentionwatch.scan import MAX_SERVER_WAIT, run_scan
 from mentionwatch.store import Store
@@ -109,7 +109,7 @@ def assert_good_stored(report: ScanReport, store: Store, *, new: int = 2) -> Non
     """The working source of the same scan was polled and its mentions are in the database."""
     good = by_name(report)["good"]
     assert (good.outcome, good.error, good.new) == (SourceOutcome.OK, None, new)
-    titles = {m.title for m in store.open_mentions(sources=["good"])}
+    titles = {m.title for m in store.open_mentions(OpenFilter(sources=("good",)))}
     assert titles == {"Acme fixed my kettle", "Acme support was quick"}
 
 
@@ -303,7 +303,7 @@ def test_entity_feeds_are_refused_fast_with_nothing_expanded_or_read(
     assert evil.error is not None and "declares XML entities" in evil.error
     assert "nothing was expanded or read" in evil.error
     assert store.source_state("evil", "rss").last_error == evil.error
-    assert store.open_mentions(sources=["evil"]) == []
+    assert store.open_mentions(OpenFilter(sources=("evil",))) == []
     for mention in store.open_mentions():
         assert expands_to not in mention.title + mention.text
         assert "secret-token" not in mention.title + mention.text
@@ -333,7 +333,7 @@ def test_a_body_that_names_a_local_file_is_not_read(
     path = failed(report, "path")
     assert path.error is not None and path.error.startswith("not an RSS or Atom feed")
     assert store.source_state("path", "rss").last_error == path.error
-    assert store.open_mentions(sources=["path"]) == []
+    assert store.open_mentions(OpenFilter(sources=("path",))) == []
     for mention in store.open_mentions():
         text = mention.title + mention.text
         assert "root:" not in text and "/bin/" not in text and "LOCAL-FILE-LEAK" not in text
@@ -428,7 +428,7 @@ def test_a_slow_server_is_cut_off_by_the_deadline(
     assert slow.connections == 2  # the deadline is transient: retried once, cut off again
     state = store.source_state("slow", "rss")
     assert state.consecutive_errors == 1 and state.last_error == by_name(report)["slow"].error
-    assert store.open_mentions(sources=["slow"]) == []
+    assert store.open_mentions(OpenFilter(sources=("slow",))) == []
     assert_good_stored(report, store)
 
 
@@ -449,7 +449,7 @@ def test_a_connection_dropped_mid_body_is_an_error_and_retried(
     assert error.startswith(f"cannot reach {dropped.url('/feed')}: ")
     assert "peer closed connection without sending complete message body" in error
     assert dropped.connections == 3
-    assert store.open_mentions(sources=["dropped"]) == []
+    assert store.open_mentions(OpenFilter(sources=("dropped",))) == []
     assert store.source_state("dropped", "rss").consecutive_errors == 1
     assert_good_stored(report, store)
 
@@ -593,7 +593,7 @@ def test_503_three_times_then_200_is_stored_in_one_scan(
     flaky = by_name(report)["flaky"]
     assert (flaky.outcome, flaky.http_status, flaky.new) == (SourceOutcome.OK, 200, 2)
     assert requests_to(http_server, "/flaky") == 4
-    assert len(store.open_mentions(sources=["flaky"])) == 2
+    assert len(store.open_mentions(OpenFilter(sources=("flaky",)))) == 2
     state = store.source_state("flaky", "rss")
     assert (state.consecutive_errors, state.last_error) == (0, None)
     assert_good_stored(report, store)
@@ -722,7 +722,7 @@ def test_a_redirect_is_followed_and_a_permanent_one_reported(
 
     moved = by_name(report)["moved"]
     assert (moved.outcome, moved.new) == (SourceOutcome.OK, 1)
-    [mention] = store.open_mentions(sources=["moved"])
+    [mention] = store.open_mentions(OpenFilter(sources=("moved",)))
     assert mention.title == "Acme moved house"
     expected = http_server.url("/new-feed") if permanent else None
     assert moved.moved_to == expected
@@ -747,7 +747,7 @@ def test_a_redirect_to_a_non_web_scheme_is_refused(
         f"{http_server.url('/sneaky')} redirects to a non-web address ({scheme}:); not followed"
     )
     assert requests_to(http_server, "/sneaky") == 1
-    assert store.open_mentions(sources=["sneaky"]) == []
+    assert store.open_mentions(OpenFilter(sources=("sneaky",))) == []
     assert_good_stored(report, store)
 
 
@@ -833,7 +833,7 @@ def test_an_api_answering_nonsense_is_a_clear_source_error(
     assert hn.http_status == 200
     assert requests_to(http_server, "/search_by_date") == 1
     assert store.source_state("hn", "hackernews").last_error == hn.error
-    assert store.open_mentions(sources=["hn"]) == []
+    assert store.open_mentions(OpenFilter(sources=("hn",))) == []
     assert_good_stored(report, store)
 
 
@@ -883,7 +883,7 @@ def test_a_source_with_nothing_new_for_too_long_is_flagged_silent(
         "busy": None,
         "good": timedelta(days=8),
     }
-    assert len(store.open_mentions(sources=["good"])) == 2
+    assert len(store.open_mentions(OpenFilter(sources=("good",)))) == 2
 
     # Past its own 30 days, "patient" is flagged too.
     late = {

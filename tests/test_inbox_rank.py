@@ -16,6 +16,7 @@ from mentionwatch.models import (
     Classification,
     Mention,
     MentionStatus,
+    OpenFilter,
     ScoredMention,
     SearchResult,
     SentimentLabel,
@@ -80,10 +81,12 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 def brute_force(store: Store, view: InboxView, **filters: object) -> list[int]:
     """Score every open mention of the view and sort them: the definition of the inbox."""
     mentions = store.open_mentions(
-        labels=[SentimentLabel.NEGATIVE] if view is InboxView.NEGATIVE else None,
-        spam=view is InboxView.SPAM,
-        questions=view is InboxView.QUESTIONS,
-        **filters,  # type: ignore[arg-type]
+        OpenFilter(
+            labels=(SentimentLabel.NEGATIVE,) if view is InboxView.NEGATIVE else None,
+            spam=view is InboxView.SPAM,
+            questions=view is InboxView.QUESTIONS,
+            **filters,  # type: ignore[arg-type]
+        )
     )
     return [entry.mention.id for entry in rank(mentions, BRAND, NOW)]
 

@@ -16,6 +16,7 @@ from conftest import LocalServer, Route, rss_source, write_config
 from mentionwatch.config import load_config
 from mentionwatch.models import (
     MentionStatus,
+    OpenFilter,
     ScanReport,
     SentimentLabel,
     SourceOutcome,
@@ -121,13 +122,13 @@ def test_google_alerts_scan_stores_scored_mentions(
             assert mention.compound < 0
         if mention.label is SentimentLabel.POSITIVE:
             assert mention.compound > 0
-    (negative,) = store.open_mentions(labels=[SentimentLabel.NEGATIVE])
+    (negative,) = store.open_mentions(OpenFilter(labels=(SentimentLabel.NEGATIVE,)))
     assert negative.title == "Readers say Acme refunds are stuck for weeks - Riverside Ledger"
     assert negative.url == (
         "https://www.riversideledger.example/business/2026/11/20/acme-refund-delays/"
     )
     assert negative.created_at == datetime(2026, 11, 20, 8, 15, tzinfo=timezone.utc)
-    (positive,) = store.open_mentions(labels=[SentimentLabel.POSITIVE])
+    (positive,) = store.open_mentions(OpenFilter(labels=(SentimentLabel.POSITIVE,)))
     assert positive.title.startswith("Review: Acme Rocket Skates")
     assert store.mention(negative.id) == negative
     state = store.source_state("alerts", "rss")
@@ -205,7 +206,7 @@ def test_an_edited_post_is_updated_in_place_and_keeps_its_manual_mark(
     )
     config = write_config(tmp_path, rss_source("blog", http_server.url("/feed")))
     assert scan(config, store).sources[0].new == 2
-    (complaint,) = store.open_mentions(labels=[SentimentLabel.NEGATIVE])
+    (complaint,) = store.open_mentions(OpenFilter(labels=(SentimentLabel.NEGATIVE,)))
     marked_at = T0 + timedelta(minutes=5)
     store.set_status(complaint.id, mark, by="maya", at=marked_at)
 
@@ -287,7 +288,7 @@ def test_failing_sources_are_isolated_and_keep_what_they_stored(
     assert [s.name for s in report.sources] == ["alerts", "workshop", "kitchen", "gone"]
     assert outcomes["alerts"].outcome is SourceOutcome.OK
     assert outcomes["alerts"].new == 3
-    assert len(store.open_mentions(sources=["alerts"])) == 3
+    assert len(store.open_mentions(OpenFilter(sources=("alerts",)))) == 3
     assert {s.name for s in report.failed} == {"workshop", "kitchen", "gone"}
     assert "not an RSS or Atom feed" in (outcomes["workshop"].error or "")
     assert outcomes["kitchen"].http_status == 500
@@ -301,8 +302,8 @@ def test_failing_sources_are_isolated_and_keep_what_they_stored(
         assert state.last_attempt_at == T0 + timedelta(hours=1)
     assert store.source_state("workshop", "rss").last_success_at == T0
     # What the failing sources found before is still there.
-    assert len(store.open_mentions(sources=["workshop"])) == 2
-    assert len(store.open_mentions(sources=["kitchen"])) == 2
+    assert len(store.open_mentions(OpenFilter(sources=("workshop",)))) == 2
+    assert len(store.open_mentions(OpenFilter(sources=("kitchen",)))) == 2
     assert store.count_mentions() == 7
     # The scan history records the failure as the most recent outcome of that source.
     last = store.last_source_reports()["kitchen"]

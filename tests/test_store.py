@@ -13,6 +13,7 @@ from mentionwatch.models import (
     Classification,
     Mention,
     MentionStatus,
+    OpenFilter,
     ScoredMention,
     SearchResult,
     SentimentLabel,
@@ -136,11 +137,11 @@ def test_open_mentions_filters_by_label_source_and_time(store: Store) -> None:
     positive = ScoredMention(scored("p").mention, Classification(0.7, SentimentLabel.POSITIVE, ""))
     old = scored("old", created=NOW - timedelta(days=10))
     save(store, scored("n"), positive, old)
-    negatives = store.open_mentions(labels=[SentimentLabel.NEGATIVE])
+    negatives = store.open_mentions(OpenFilter(labels=(SentimentLabel.NEGATIVE,)))
     assert {m.native_id for m in negatives} == {"n", "old"}
-    recent = store.open_mentions(since=NOW - timedelta(days=1))
+    recent = store.open_mentions(OpenFilter(since=NOW - timedelta(days=1)))
     assert {m.native_id for m in recent} == {"n", "p"}
-    assert store.open_mentions(sources=["elsewhere"]) == []
+    assert store.open_mentions(OpenFilter(sources=("elsewhere",))) == []
     assert [m.native_id for m in store.open_mentions()] == ["old", "n", "p"]  # oldest first
 
 

@@ -23,6 +23,7 @@ from mentionwatch.cli import app
 from mentionwatch.models import (
     Classification,
     Mention,
+    OpenFilter,
     ScoredMention,
     SearchResult,
     SentimentLabel,
@@ -784,7 +785,7 @@ def test_the_migration_upgrades_an_existing_database(workspace: Workspace) -> No
 @pytest.mark.parametrize(
     ("kwargs", "index"),
     [
-        ({"labels": [SentimentLabel.NEGATIVE], "spam": False}, "mentions_inbox"),
+        ({"labels": (SentimentLabel.NEGATIVE,), "spam": False}, "mentions_inbox"),
         ({"spam": False}, "mentions_inbox"),
         ({"spam": True}, "mentions_inbox"),
         ({"spam": False, "questions": True}, "mentions_questions"),
@@ -796,14 +797,14 @@ def test_inbox_queries_are_index_range_scans(
     def plan(store: Store, **filters: Any) -> str:
         statements: list[str] = []
         store.db.set_trace_callback(statements.append)
-        store.open_mentions(**kwargs, **filters)
+        store.open_mentions(OpenFilter(**kwargs, **filters))
         store.db.set_trace_callback(None)
         (query,) = statements
         return " ".join(row[3] for row in store.db.execute("EXPLAIN QUERY PLAN " + query))
 
     with Store.open(tmp_path / "m.db") as store:
         unfiltered = plan(store)
-        filtered = plan(store, sources=["forum"], since=NOW)
+        filtered = plan(store, sources=("forum",), since=NOW)
     # The view's own index, or the inbox-rank index that starts with the same columns.
     assert unfiltered.startswith(
         (

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
 
 from mentionwatch.classify.priority import Urgency, labelled_compound, saturated_after, urgency
 from mentionwatch.config import BrandConfig
-from mentionwatch.models import SentimentLabel, StoredMention
+from mentionwatch.models import OpenFilter, SentimentLabel, StoredMention
 from mentionwatch.store import Store
 
 
@@ -91,34 +90,31 @@ def open_inbox(
     Only posts younger than `saturated_after(sla)` are scored here one by one: older ones no
     longer gain priority with time, and the store returns the most urgent of them in index
     order, so a million stored mentions cost what a hundred do."""
-    filters: dict[str, Any] = {
-        "sources": sources,
-        "assignee": assignee,
-        "unassigned": unassigned,
-        "spam": view is InboxView.SPAM,
-        "labels": [SentimentLabel.NEGATIVE] if view is InboxView.NEGATIVE else None,
-        "questions": view is InboxView.QUESTIONS,
-    }
+    shown = OpenFilter(
+        labels=(SentimentLabel.NEGATIVE,) if view is InboxView.NEGATIVE else None,
+        sources=tuple(sources),
+        since=since,
+        spam=view is InboxView.SPAM,
+        questions=view is InboxView.QUESTIONS,
+        assignee=assignee,
+        unassigned=unassigned,
+    )
     saturated_before = now - saturated_after(brand.sla)
     recent_since = saturated_before if since is None else max(since, saturated_before)
-    recent = store.open_mentions(since=recent_since, **filters)
+    recent = store.open_mentions(replace(shown, since=recent_since))
     waited_out = (
-        store.most_urgent_waited_out(saturated_before, limit, since=since, **filters)
+        store.most_urgent_waited_out(shown, saturated_before, limit)
         if since is None or since < saturated_before
         else []
     )
     entries = rank([*recent, *waited_out], brand, now)
-    hidden = (
-        0
-        if view is InboxView.SPAM
-        else store.count_open_spam(
-            sources=sources, since=since, assignee=assignee, unassigned=unassigned
-        )
-    )
+    # The same owner's and sources' spam, whatever the view's labels.
+    spam = replace(shown, labels=None, spam=True, questions=False)
+    hidden = 0 if view is InboxView.SPAM else store.count_open(spam)
     return Inbox(
         view,
         entries if limit is None else entries[:limit],
         hidden,
-        total=store.count_open(since=since, **filters),
-        past_sla=store.count_open(since=since, posted_before=now - brand.sla, **filters),
+        total=store.count_open(shown),
+        past_sla=store.count_open(shown, posted_before=now - brand.sla),
     )

@@ -369,6 +369,26 @@ class MentionChange:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenFilter:
+    """Which open mentions an inbox view reads (`Store.open_mentions` and the counts beside
+    it); an empty field does not filter."""
+
+    #: The effective label: a person's label, else the classifier's; None: any label.
+    labels: tuple[SentimentLabel, ...] | None = None
+    sources: tuple[str, ...] = ()
+    #: Posted at or after this moment.
+    since: datetime | None = None
+    #: The effective spam verdict (a person's mark wins); None: spam or not.
+    spam: bool | None = None
+    #: Only the posts that ask the brand something.
+    questions: bool = False
+    #: One person's mentions (the name in any case).
+    assignee: str | None = None
+    #: Only the mentions nobody owns.
+    unassigned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class MentionFilter:
     """Which stored mentions `search` and `export` read; an empty field does not filter."""
 

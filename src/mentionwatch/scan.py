@@ -303,9 +303,7 @@ class _Scan:
             reports: dict[str, SourceReport] = {}
             pending: set[asyncio.Task[_Polled]] = set(tasks)
             while pending:
-                finished, pending = await asyncio.wait(
-                    pending, return_when=asyncio.FIRST_COMPLETED
-                )
+                finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 # Each poll is stored as soon as it completes. The polls that completed while
                 # the last ones were being stored go in one commit (each still all or nothing):
                 # on a big scan, a commit per poll rewrites the same index pages again and

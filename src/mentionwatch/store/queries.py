@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -17,6 +17,7 @@ from mentionwatch.models import (
     Classification,
     Mention,
     MentionStatus,
+    OpenFilter,
     Reply,
     ScanReport,
     ScoredMention,
@@ -50,12 +51,43 @@ _STATS_GROUPS: dict[str | None, str] = {
 _STATS_FIELDS = [name for name in StatsRow.__dataclass_fields__ if name != "key"]
 
 
-def _open_table(assignee: str | None, unassigned: bool) -> str:
-    """What `open_mentions` reads from: one person's (or nobody's) open mentions are a range
-    of `mentions_status_assignee`, which the planner would pass over for the label index."""
-    if assignee is not None or unassigned:
+#: Every open mention: `OpenFilter` with nothing to filter on.
+EVERY_OPEN = OpenFilter()
+
+
+def _open_table(chosen: OpenFilter) -> str:
+    """What the open mentions are read from: one person's (or nobody's) open mentions are a
+    range of `mentions_status_assignee`, which the planner would pass over for the label
+    index."""
+    if chosen.assignee is not None or chosen.unassigned:
         return "mentions INDEXED BY mentions_status_assignee"
     return "mentions"
+
+
+def _open_filter(chosen: OpenFilter) -> tuple[list[str], list[object]]:
+    """The WHERE terms of one view of the open mentions, and their parameters."""
+    where = ["status = ?"]
+    params: list[object] = [MentionStatus.OPEN.value]
+    if chosen.questions:
+        where.append("question = 1")
+    if chosen.labels is not None:
+        where.append(f"{EFFECTIVE_LABEL} IN ({', '.join('?' for _ in chosen.labels)})")
+        params.extend(label.value for label in chosen.labels)
+    if chosen.assignee is not None:
+        where.append("assignee = ?")  # the column's NOCASE collation: any case matches
+        params.append(chosen.assignee)
+    elif chosen.unassigned:
+        where.append("assignee IS NULL")
+    if chosen.spam is not None:
+        where.append(f"{EFFECTIVE_SPAM} = ?")
+        params.append(int(chosen.spam))
+    if chosen.sources:
+        where.append(f"source IN ({', '.join('?' for _ in chosen.sources)})")
+        params.extend(chosen.sources)
+    if chosen.since is not None:
+        where.append("created_at >= ?")
+        params.append(to_db_time(chosen.since))
+    return where, params
 
 
 #: One stored mention as `rescore` reads it: id, title, text, the eight stored verdict columns
@@ -515,69 +547,29 @@ class Store(WorkflowQueries, ArchiveQueries):
         ).fetchone()
         return row_to_mention(row) if row else None
 
-    def open_mentions(
-        self,
-        *,
-        labels: Iterable[SentimentLabel] | None = None,
-        sources: Sequence[str] = (),
-        since: datetime | None = None,
-        spam: bool | None = None,
-        questions: bool = False,
-        assignee: str | None = None,
-        unassigned: bool = False,
-    ) -> list[StoredMention]:
-        """Open mentions (not answered, ignored or the brand's own), oldest first.
-
-        `labels` filters on the effective label (a person's, else the classifier's); `spam`
-        on the effective spam verdict (None: either); `questions` keeps only questions;
-        `assignee` keeps one person's (any case), `unassigned` those nobody owns."""
-        where, params = self._open_filter(
-            sources,
-            since,
-            spam,
-            assignee=assignee,
-            unassigned=unassigned,
-            labels=labels,
-            questions=questions,
-        )
+    def open_mentions(self, chosen: OpenFilter = EVERY_OPEN) -> list[StoredMention]:
+        """Open mentions (not answered, ignored or the brand's own), oldest first; `chosen`
+        says which (all of them by default)."""
+        where, params = _open_filter(chosen)
         rows = self.db.execute(
-            f"SELECT {MENTION_COLUMNS} FROM {_open_table(assignee, unassigned)}"
+            f"SELECT {MENTION_COLUMNS} FROM {_open_table(chosen)}"
             f" WHERE {' AND '.join(where)} ORDER BY created_at",
             params,
         ).fetchall()
         return [row_to_mention(row) for row in rows]
 
     def most_urgent_waited_out(
-        self,
-        saturated_before: datetime,
-        limit: int | None,
-        *,
-        labels: Iterable[SentimentLabel] | None = None,
-        sources: Sequence[str] = (),
-        since: datetime | None = None,
-        spam: bool | None = None,
-        questions: bool = False,
-        assignee: str | None = None,
-        unassigned: bool = False,
+        self, chosen: OpenFilter, saturated_before: datetime, limit: int | None
     ) -> list[StoredMention]:
         """The `limit` most urgent open mentions posted before `saturated_before` (whose
-        priority no longer grows with time), by `inbox_rank`, then oldest first; the same
-        filters as `open_mentions`. Read in index order, so the cost does not grow with the
-        number of open mentions."""
-        where, params = self._open_filter(
-            sources,
-            since,
-            spam,
-            assignee=assignee,
-            unassigned=unassigned,
-            labels=labels,
-            questions=questions,
-        )
+        priority no longer grows with time), by `inbox_rank`, then oldest first. Read in
+        index order, so the cost does not grow with the number of open mentions."""
+        where, params = _open_filter(chosen)
         where.append("created_at < ?")
         params.append(to_db_time(saturated_before))
         params.append(-1 if limit is None else limit)
-        table = _open_table(assignee, unassigned)
-        if table == "mentions" and not sources and since is None:
+        table = _open_table(chosen)
+        if table == "mentions" and not chosen.sources and chosen.since is None:
             # Left to itself, SQLite reads every match from the label index and sorts them
             # (5,000 rows, 13 ms, on a million mentions); the rank index is already in the
             # order wanted, and the read stops at `limit`. (A few sources' or days' mentions
@@ -590,94 +582,17 @@ class Store(WorkflowQueries, ArchiveQueries):
         ).fetchall()
         return [row_to_mention(row) for row in rows]
 
-    def count_open(
-        self,
-        *,
-        labels: Iterable[SentimentLabel] | None = None,
-        sources: Sequence[str] = (),
-        since: datetime | None = None,
-        spam: bool | None = None,
-        questions: bool = False,
-        assignee: str | None = None,
-        unassigned: bool = False,
-        posted_before: datetime | None = None,
-    ) -> int:
-        """How many open mentions `open_mentions` would return with these filters (and, with
-        `posted_before`, how many of them are older than that: past the SLA)."""
-        where, params = self._open_filter(
-            sources,
-            since,
-            spam,
-            assignee=assignee,
-            unassigned=unassigned,
-            labels=labels,
-            questions=questions,
-        )
+    def count_open(self, chosen: OpenFilter, *, posted_before: datetime | None = None) -> int:
+        """How many open mentions `chosen` holds (and, with `posted_before`, how many of them
+        are older than that: past the SLA)."""
+        where, params = _open_filter(chosen)
         if posted_before is not None:
             where.append("created_at < ?")
             params.append(to_db_time(posted_before))
         row = self.db.execute(
-            f"SELECT count(*) FROM {_open_table(assignee, unassigned)} WHERE {' AND '.join(where)}",
-            params,
+            f"SELECT count(*) FROM {_open_table(chosen)} WHERE {' AND '.join(where)}", params
         ).fetchone()
         return int(row[0])
-
-    def count_open_spam(
-        self,
-        *,
-        sources: Sequence[str] = (),
-        since: datetime | None = None,
-        assignee: str | None = None,
-        unassigned: bool = False,
-    ) -> int:
-        """Open mentions kept out of the inbox as spam (the inbox caption counts them)."""
-        where, params = self._open_filter(
-            sources, since, spam=True, assignee=assignee, unassigned=unassigned
-        )
-        table = _open_table(assignee, unassigned)
-        row = self.db.execute(
-            f"SELECT count(*) FROM {table} WHERE {' AND '.join(where)}", params
-        ).fetchone()
-        return int(row[0])
-
-    @staticmethod
-    def _open_filter(
-        sources: Sequence[str],
-        since: datetime | None,
-        spam: bool | None,
-        *,
-        assignee: str | None = None,
-        unassigned: bool = False,
-        labels: Iterable[SentimentLabel] | None = None,
-        questions: bool = False,
-    ) -> tuple[list[str], list[object]]:
-        """The WHERE terms of one view of the open mentions. `labels` filters on the effective
-        label (a person's, else the classifier's), `spam` on the effective spam verdict (None:
-        either), `questions` keeps only questions, `assignee` one person's (any case),
-        `unassigned` those nobody owns."""
-        where = ["status = ?"]
-        params: list[object] = [MentionStatus.OPEN.value]
-        if questions:
-            where.append("question = 1")
-        if labels is not None:
-            chosen = [label.value for label in labels]
-            where.append(f"{EFFECTIVE_LABEL} IN ({', '.join('?' for _ in chosen)})")
-            params.extend(chosen)
-        if assignee is not None:
-            where.append("assignee = ?")  # the column's NOCASE collation: any case matches
-            params.append(assignee)
-        elif unassigned:
-            where.append("assignee IS NULL")
-        if spam is not None:
-            where.append(f"{EFFECTIVE_SPAM} = ?")
-            params.append(int(spam))
-        if sources:
-            where.append(f"source IN ({', '.join('?' for _ in sources)})")
-            params.extend(sources)
-        if since is not None:
-            where.append("created_at >= ?")
-            params.append(to_db_time(since))
-        return where, params
 
     def human_labelled(self) -> list[tuple[int, str, str, SentimentLabel]]:
         """Every mention a person labelled: (id, title, text, the person's label)."""
