@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
 from mentionwatch.models import (
     Classification,
@@ -133,14 +134,42 @@ class LocalServer:
         return self.url(path)
 
 
-@pytest.fixture
-def http_server() -> Iterator[LocalServer]:
+@pytest.fixture(scope="module")
+def _module_http_server() -> Iterator[LocalServer]:
     server = LocalServer()
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def http_server(_module_http_server: LocalServer) -> LocalServer:
+    """A real HTTP server on 127.0.0.1, fresh for each test: no routes, no fallback, nothing
+    seen. One is started per test module: stopping one takes ~0.5 s (the poll interval of
+    `serve_forever`), which per test would double the suite's run time."""
+    _module_http_server.routes = {}  # new objects: a test may have put its own in
+    _module_http_server.requests = []
+    _module_http_server.fallback = None
+    return _module_http_server
+
+
+@pytest.fixture
+def plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Captured CLI output is never a TTY's, whatever the developer's environment says
+    (FORCE_COLOR and the like), and no proxy sits between a scan and 127.0.0.1."""
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR", "COLUMNS"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def mw(*args: object, input: str | None = None) -> Result:
+    """`mentionwatch ARGS...` through Typer's CliRunner."""
+    from mentionwatch.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], input=input)
 
 
 def write_config(directory: Path, sources_toml: str = "", brand_toml: str | None = None) -> Path:

@@ -7,7 +7,7 @@ import io
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -18,7 +18,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner, Result
 
-from conftest import LocalServer, Route, rss_source, write_config
+from conftest import LocalServer, Route, mw, rss_source, write_config
 from mentionwatch import __version__
 from mentionwatch.cli import app
 from mentionwatch.config import load_config
@@ -54,34 +54,7 @@ INBOX_KEYS = {
 }
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's FORCE_COLOR (or similar) must not turn the captured output into a TTY's."""
-    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR", "COLUMNS"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def _one_server_per_module() -> Iterator[LocalServer]:
-    server = LocalServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def http_server(_one_server_per_module: LocalServer) -> LocalServer:
-    """conftest's server, started once for this module: stopping one takes ~0.5 s (the poll
-    interval of `serve_forever`), which over ~30 tests would double this file's run time."""
-    _one_server_per_module.routes.clear()
-    _one_server_per_module.requests.clear()
-    return _one_server_per_module
-
-
-def mw(*args: object, input: str | None = None) -> Result:
-    return runner.invoke(app, [str(a) for a in args], input=input)
+pytestmark = pytest.mark.usefixtures("plain_output")
 
 
 def json_out(result: Result) -> Any:

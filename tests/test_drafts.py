@@ -57,12 +57,7 @@ HOSTILE_AUTHOR = (
 HOSTILE_TEXT = f"Acme is awful {{{{ 7*7 }}}} {{{{ ''.__class__.__mro__ }}}} {CSI_CLEAR}{OSC52}"
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR", "COLUMNS"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("plain_output")
 
 
 @dataclass

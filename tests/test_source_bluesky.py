@@ -72,25 +72,6 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     forget_sessions()
 
 
-@pytest.fixture(scope="module")
-def _one_server() -> Iterator[LocalServer]:
-    server = LocalServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def http_server(_one_server: LocalServer) -> LocalServer:
-    """conftest's server, started once for this file (stopping one takes a poll interval);
-    each test gets it with no routes and no requests."""
-    _one_server.routes = {}
-    _one_server.requests = []
-    return _one_server
-
-
 class FakeBluesky:
     """createSession, searchPosts and getPostThread on the local server, from the fixtures.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from conftest import LocalServer, Route, rss_source, write_config
-from mentionwatch.cli import app
+from conftest import LocalServer, Route, mw, rss_source, write_config
 from mentionwatch.models import (
     Classification,
     Mention,
@@ -33,6 +32,7 @@ from mentionwatch.store import Store
 from mentionwatch.store.migrations import MIGRATIONS
 
 runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("plain_output")
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 COMPLAINT = "My Acme order never arrived and support is useless. Terrible."
@@ -40,33 +40,6 @@ QUESTION = "@Acme how do I export my data to CSV?"
 SCAM = "Earn $500 a day from home with Acme! Click the link in my bio"
 COPIED = "Just tried the new Acme blender smoothie recipe with my kids this morning"
 PRAISE = "Acme is wonderful, I love it"
-
-
-@pytest.fixture(autouse=True)
-def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR", "COLUMNS"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def _one_server_per_module() -> Iterator[LocalServer]:
-    server = LocalServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def http_server(_one_server_per_module: LocalServer) -> LocalServer:
-    _one_server_per_module.routes.clear()
-    _one_server_per_module.requests.clear()
-    return _one_server_per_module
-
-
-def mw(*args: object, input: str | None = None) -> Result:
-    return runner.invoke(app, [str(a) for a in args], input=input)
 
 
 def json_out(result: Result) -> Any:

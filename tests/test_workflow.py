@@ -9,7 +9,6 @@ import csv
 import getpass
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,8 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from conftest import FIXTURES, LocalServer, Route, SeenRequest, write_config
-from mentionwatch.cli import app
+from conftest import FIXTURES, LocalServer, Route, SeenRequest, mw, write_config
 from mentionwatch.models import (
     Classification,
     Mention,
@@ -32,6 +30,7 @@ from mentionwatch.models import (
 from mentionwatch.store import Store
 
 runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("plain_output")
 
 ESC_CSI_RED = "\x1b[31m"
 C1_CSI = "\x9b2J"
@@ -40,33 +39,6 @@ RLO = "\u202e"
 MARKUP = "[red]x[/red]"
 FORBIDDEN = ("\x1b", "\x9b", "\x07", RLO)
 HOSTILE_NAME = f"mal{ESC_CSI_RED}lory{OSC52}{RLO}{MARKUP}"
-
-
-@pytest.fixture(autouse=True)
-def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Captured output is never a TTY's, whatever the developer's environment says."""
-    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR", "COLUMNS"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def _one_server_per_module() -> Iterator[LocalServer]:
-    server = LocalServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def http_server(_one_server_per_module: LocalServer) -> LocalServer:
-    """conftest's server, started once for this module (stopping one takes ~0.5 s)."""
-    _one_server_per_module.routes.clear()
-    _one_server_per_module.requests.clear()
-    return _one_server_per_module
-
-
-def mw(*args: object, input: str | None = None) -> Result:
-    return runner.invoke(app, [str(a) for a in args], input=input)
 
 
 def ok(result: Result) -> str:
