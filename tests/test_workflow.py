@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 
 from conftest import FIXTURES, LocalServer, Route, SeenRequest, mw, write_config
 from mentionwatch.models import (
+    MAX_NOTE_LENGTH,
     Classification,
     Mention,
     MentionStatus,
@@ -210,6 +211,20 @@ def test_an_empty_note_is_a_usage_error(team: Team, text: str, stdin: str | None
     assert result.exit_code == 2
     assert "the note is empty" in result.stderr
     assert json_out(mw("show", team.ids["a"], "--json"))["notes"] == []
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_a_note_longer_than_the_limit_is_refused_whole(team: Team, stdin: bool) -> None:
+    long = "Called them. " + "x" * MAX_NOTE_LENGTH
+    result = (
+        mw("note", team.ids["a"], "-", input=long) if stdin else mw("note", team.ids["a"], long)
+    )
+    assert result.exit_code == 2
+    assert f"longer than {MAX_NOTE_LENGTH:,} characters" in result.stderr
+    assert json_out(mw("show", team.ids["a"], "--json"))["notes"] == []
+    ok(mw("note", team.ids["a"], "y" * MAX_NOTE_LENGTH))  # the limit itself is fine
+    (kept,) = json_out(mw("show", team.ids["a"], "--json"))["notes"]
+    assert len(kept["text"]) == MAX_NOTE_LENGTH
 
 
 # --- status history --------------------------------------------------------------------------

@@ -672,11 +672,18 @@ def note(
 
     Example: mentionwatch note 42 "Refund issued; waiting for their reply"
     """
+    from mentionwatch.models import MAX_NOTE_LENGTH
     from mentionwatch.text import safe
 
-    body = (sys.stdin.read() if text == "-" else text).strip()
+    body = (sys.stdin.read(MAX_NOTE_LENGTH + 1) if text == "-" else text).strip()
     if not body:
         raise typer.BadParameter("the note is empty", param_hint="TEXT")
+    if len(body) > MAX_NOTE_LENGTH:
+        raise typer.BadParameter(
+            f"the note is longer than {MAX_NOTE_LENGTH:,} characters; keep it to what the team"
+            " needs to know (a link to the rest)",
+            param_hint="TEXT",
+        )
     with _reported_errors():
         author = _known_user(by, "use --by NAME")
         with _open_store(db, _config_if_any(config)) as store:

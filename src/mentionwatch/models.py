@@ -340,6 +340,11 @@ class Advocate:
     latest_source: str
 
 
+#: A note is a few lines for the team ("refund issued, waiting for them"), not a pasted log:
+#: longer ones are refused, so `show` stays readable and stdin is never read without bound.
+MAX_NOTE_LENGTH = 4000
+
+
 @dataclass(frozen=True, slots=True)
 class MentionNote:
     """Something a team member wrote about a mention (`mentionwatch note ID TEXT`)."""
