@@ -2,8 +2,10 @@
 
 Templates are Jinja2, rendered in its sandbox (`SandboxedEnvironment`) with `StrictUndefined`
 and no globals, so a template can print the few placeholders below and use plain filters and
-`{% if %}`, but cannot reach Python internals (`''.__class__`, `cycler.__init__.__globals__`):
-such a template is refused with a `ConfigError` naming `templates.NAME`.
+`{% if %}`, but cannot reach Python internals (`''.__class__`, `cycler.__init__.__globals__`);
+nor can it loop, call, compute or grow a text without bound (`_refused_construct`: only the
+constructs a reply needs are allowed). Such a template is refused with a `ConfigError`
+naming `templates.NAME`.
 
 Everything that comes from the post (its author, its link) is data: a plain `str`, passed
 through `safe()` first, handed to Jinja as a value and never parsed as a template. A post whose
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -254,7 +256,7 @@ def render_draft(mention: StoredMention, config: Config, template: str | None = 
         raise ConfigError(f"{where}: refused by the template sandbox: {_one_line(exc)}") from None
     except TemplateError as exc:
         raise ConfigError(f"{where}: {_one_line(exc)}") from None
-    except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+    except (ArithmeticError, AssertionError, LookupError, TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: the template failed: {_one_line(exc)}") from None
     # The template's own text is the config author's, but it is printed too: same rule.
     text = safe(rendered).strip()
@@ -316,7 +318,74 @@ def _compile(
             f"{where}: write a placeholder as {{{{ {field.group(1)} }}}},"
             f" not {_one_line(field.group(0))}"
         )
+    if refused := _refused_construct(tree):
+        raise ConfigError(
+            f"{where}: {refused} not allowed in a reply template, which uses placeholders,"
+            " {% if %} / {% elif %} / {% else %}, `~`, `or`, comparisons and the filters"
+            f" {', '.join(sorted(_ALLOWED_FILTERS))}"
+        )
     return environment.from_string(tree), frozenset(used)
+
+
+# The few constructs a reply needs. Nothing here can loop, call, recurse or grow a string
+# beyond the template's own length times its placeholders' ("x" * 10**9, a `for` nested in a
+# `for`, a macro calling itself, `replace` chained to double a text fifty times): the sandbox
+# keeps a template from Python's internals, this keeps it from the CPU and the memory.
+_ALLOWED_NODES = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Const,
+    nodes.Name,
+    nodes.If,
+    nodes.CondExpr,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.Concat,
+    nodes.Filter,
+    nodes.Test,
+    nodes.Keyword,
+)
+#: Filters that only read or shorten their input.
+_ALLOWED_FILTERS = frozenset(
+    {"capitalize", "d", "default", "length", "lower", "striptags", "title", "trim", "truncate"}
+    | {"upper", "wordcount"}
+)
+_ALLOWED_TESTS = frozenset({"defined", "undefined", "none", "string", "eq", "ne", "in"})
+_WHAT = {
+    nodes.For: "a {% for %} loop is",
+    nodes.Macro: "a {% macro %} is",
+    nodes.CallBlock: "a {% call %} block is",
+    nodes.Call: "a call such as x() is",
+    nodes.Getattr: "an attribute such as x.y is",
+    nodes.Getitem: "indexing such as x[0] is",
+    nodes.BinExpr: "arithmetic such as 7*7 is",
+    nodes.UnaryExpr: "arithmetic such as -x is",
+    nodes.Assign: "{% set %} is",
+    nodes.AssignBlock: "{% set %} is",
+    nodes.FilterBlock: "a {% filter %} block is",
+    nodes.Include: "{% include %} is",
+    nodes.Import: "{% import %} is",
+    nodes.FromImport: "{% from ... import %} is",
+    nodes.Extends: "{% extends %} is",
+    nodes.Block: "a {% block %} is",
+}
+
+
+def _refused_construct(tree: nodes.Template) -> str | None:
+    """What in a parsed template goes beyond `_ALLOWED_NODES` (a phrase for the error)."""
+    for node in tree.find_all(nodes.Node):
+        if isinstance(node, nodes.Filter) and node.name not in _ALLOWED_FILTERS:
+            return f"the filter |{node.name} is"
+        if isinstance(node, nodes.Test) and node.name not in _ALLOWED_TESTS:
+            return f"the test `is {node.name}` is"
+        if not isinstance(node, _ALLOWED_NODES):
+            kind = next((what for cls, what in _WHAT.items() if isinstance(node, cls)), None)
+            return kind or f"{type(node).__name__} is"
+    return None
 
 
 def _one_line(value: object) -> str:
