@@ -975,6 +975,23 @@ def test_a_score_short_of_spam_is_not_discounted() -> None:
     assert not below.spam
 
 
+def test_a_score_far_above_the_threshold_is_not_discounted() -> None:
+    # 5.5, in the voice of support (no complaint discount): even less the warning discount
+    # (1.5) it stays spam, so the searches for the discounts are spared.
+    text = (
+        "Beware of delays! Kestrel Support here. Please DM your card number and PIN, or message "
+        "our team on WhatsApp +44 7700 900123 for an instant refund"
+    )
+    verdict = spam_verdict(text)
+    assert verdict.spam
+    assert verdict.signals == ("asks for credentials", "off-platform contact", "speaks as support")
+    assert verdict.score == 5.5
+    # Just above the threshold, the warning discount is looked for and applies.
+    near = spam_verdict("Beware of this scam: get a free iPhone: orbicell-winner.claim-now.info")
+    assert not near.spam
+    assert near.score < SPAM_THRESHOLD
+
+
 def test_the_question_check_answers_as_its_patterns_do() -> None:
     """question.py searches its asking phrases fast and reads "a '?' after three words of a
     sentence" without the backtracking pattern; both must answer as the patterns do."""

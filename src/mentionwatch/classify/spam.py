@@ -15,8 +15,14 @@ Two discounts protect real customers:
   takes `WARNING_DISCOUNT` off: a customer reporting a phishing link or a fake support account,
   or a brand warning its customers, is not spamming.
 
-The discounts are only looked for when the signals reach the threshold: below it they cannot
-change the verdict, and the score is the signals' weight.
+The discounts are only looked for when they can change the verdict: not below the threshold,
+nor so far above it that both together would leave the post spam. The score is the signals'
+weight less the discounts found.
+
+When the rules do not call a post spam, the learned model (`spam_model`) reads it: words,
+word pairs, shapes and which signals fired. It makes the post spam when its probability
+reaches the threshold chosen by cross-validation, unless the post warns about or reports a
+scam; its explanation joins the signals (`model 0.93: "whatsapp", "dm me", <money>`).
 
 Speed: most posts have no spam cue at all. A signal is a few small rules, each hung on cue
 words: a post is split into lower-case ASCII words with one `bytes.translate` and one `split`,
@@ -35,6 +41,9 @@ from dataclasses import dataclass
 
 from mentionwatch.classify.other_use import CUE_WORDS as _OTHER_USE_WORDS
 from mentionwatch.classify.other_use import other_use_matcher
+from mentionwatch.classify.spam_model import explanation, load_model, worth_reading
+from mentionwatch.classify.spam_model import features as model_features
+from mentionwatch.classify.spam_model import logit as model_logit
 
 SPAM_THRESHOLD = 2.0
 
@@ -272,6 +281,11 @@ def _finder(branches: list[str], at_boundary: bool) -> Callable[[str], bool]:
     """Whether any of `branches` matches, with a `\\b` before it when `at_boundary`."""
     compiled = re.compile("|".join(branches))
     search, match = compiled.search, compiled.match
+    # A short text is searched at once, with the `\\b`s back in place: `re` checks a `\\b`
+    # before trying the words, where `scan` would stop at every word that merely contains one
+    # ("is" in "this") and check the boundary in Python (twice as slow on a tweet).
+    whole = re.compile("|".join(rf"\b{branch}" for branch in branches)) if at_boundary else compiled
+    search_whole = whole.search
     starts = _any_prefixes(branches) or frozenset()
     # Only the first 8 characters: fewer strings to look for, the same places found. And
     # "copy " adds nothing to "copy": every place it occurs, "copy" does.
@@ -286,7 +300,7 @@ def _finder(branches: list[str], at_boundary: bool) -> Callable[[str], bool]:
 
     def found(text: str) -> bool:
         if not openings or len(text) < _SHORT:
-            return scan(text, 0)
+            return search_whole(text) is not None
         tries: list[int] = []
         for opening in openings:
             at = text.find(opening)
@@ -1551,9 +1565,12 @@ SIGNALS: tuple[Signal, ...] = (
         2.0,
         (
             Rule(
-                frozenset(w.encode() for w in _OTHER_USE_WORDS | {"by"}),
+                frozenset(w.encode() for w in _OTHER_USE_WORDS),
                 lambda post: post.other_use(post.text),
             ),
+            # "'Acme' by Night Lanterns": "by" is everywhere, so this shape is only looked for
+            # when the post has an opening quote, as it needs one
+            Rule(_words("by"), lambda post: post.other_use(post.text), chars="'‘\"“"),
         ),
     ),
     # "I built a tool that ...", "Show HN": a maker's launch post, noise for the brand's team.
@@ -2015,6 +2032,11 @@ _SCAM_WARNING = compile_search(
     r"players|users|sellers|bots)\b"
     r"|\bspam(?<!not spam)(?<!no spam)(?:mers?|bots?)?\b"
     r"|\bmalware(?<!not malware)(?<!no malware)\b"
+    # a report of an impostor: "the fake Acme mods are back", "don't fall for the copycat
+    # account", "(NOT the real Acme)", "a page running ads with your logo", "a data grab"
+    r"|\bthe fake\b|\b(?:don'?t|do not|never) fall for\b|\bnot the real\b"
+    r"|\b(?:using|with|uses|stole|copied) (?:your|their|the) (?:logo|branding)\b"
+    r"|\bdata grab\b|\baccount stealers?\b"
 )
 
 
@@ -2029,9 +2051,16 @@ NOT_SPAM = SpamVerdict(False, 0.0, ())
 
 
 def spam_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
-    """How spammy one post is, and why. `brand_terms` (the config's `[brand] terms`) make the
-    "brand name used for something else" signal look for the brand's own name; without them
-    it looks for any capitalised name in those shapes."""
+    """How spammy one post is, and why: the rules (`rule_verdict`), then, when they do not
+    call it spam, the learned model (`spam_model`). `brand_terms` (the config's `[brand]
+    terms`) make the "brand name used for something else" signal look for the brand's own
+    name (without them it looks for any capitalised name in those shapes), and fold the
+    brand's name into one token for the model."""
+    return _with_model(text, brand_terms, rule_verdict(text, brand_terms))
+
+
+def rule_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
+    """The rules' verdict alone: every signal that fired, weighed and discounted."""
     words = text.encode("utf-8", "replace").translate(_WORD_TABLE).split()
     cues = _CUE_WORDS.intersection(words)
     domainish = _DOMAINISH.search(text) is not None
@@ -2063,7 +2092,41 @@ def _ungated_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
     """The verdict with every rule run on every post: what the word gate must not change."""
     low = text.lower()
     post = _Post(text, low, _hosts(low), other_use_matcher(tuple(brand_terms)))
-    return _weigh(post, [signal for signal in SIGNALS if signal.fires(post)])
+    rules = _weigh(post, [signal for signal in SIGNALS if signal.fires(post)])
+    return _with_model(text, brand_terms, rules)
+
+
+#: The signal of a post in the voice of the brand's support (see `model_may_judge`).
+_SUPPORT_VOICE = "speaks as support"
+
+
+def model_may_judge(rules: SpamVerdict) -> bool:
+    """Whether the model may make spam of a post the rules did not: not of one in the voice
+    of the brand's support. The rules tell "DM us your order number" from "DM us your PIN";
+    the labelled files hold no real support reply to teach the model the difference."""
+    return not rules.spam and _SUPPORT_VOICE not in rules.signals
+
+
+def warns_about_a_scam(text: str) -> bool:
+    """A post that warns about, reports or asks about a scam: never made spam by the model
+    (a customer's words about a scam look much like the scam's)."""
+    return _SCAM_WARNING(text.lower())
+
+
+def _with_model(text: str, brand_terms: Sequence[str], rules: SpamVerdict) -> SpamVerdict:
+    """The rules' verdict, or spam when the model may judge the post, the post is worth its
+    reading, its logit reaches its threshold and the post does not warn about a scam. The
+    model's explanation joins the signals."""
+    if not model_may_judge(rules):
+        return rules  # spam already (the model could only agree), or the rules' to judge
+    model = load_model()
+    if not worth_reading(model, text, rules.signals):
+        return rules  # no sign of spam the model weighs: not worth its cost
+    found = model_features(text, rules.signals if model.uses_rules else (), brand_terms)
+    log_odds = model_logit(model, found)
+    if log_odds < model.threshold or warns_about_a_scam(text):
+        return rules
+    return SpamVerdict(True, rules.score, (*rules.signals, explanation(model, found, log_odds)))
 
 
 def _weigh(post: _Post, fired: list[Signal]) -> SpamVerdict:
@@ -2071,14 +2134,16 @@ def _weigh(post: _Post, fired: list[Signal]) -> SpamVerdict:
         return NOT_SPAM
     score = sum(s.weight for s in fired)
     names = tuple(s.name for s in fired)
-    if score < SPAM_THRESHOLD:
-        # Short of spam already: a discount cannot change the verdict, so none is looked for
-        # (the two searches are most of the cost on a long post).
-        return SpamVerdict(False, round(score, 2), names)
-    if not any(s.as_support for s in fired) and _COMPLAINT_CUES(post.low):
-        score -= COMPLAINT_DISCOUNT  # "my refund never arrived, DM me": a customer, not a scam
+    # A discount is looked for only when it can change the verdict (the two searches are most
+    # of the cost of a spam post, and of a long one): short of the threshold none can, and far
+    # enough above it neither can. The score is the signals' weight less the discounts found.
+    complaint = 0.0 if any(s.as_support for s in fired) else COMPLAINT_DISCOUNT
+    if score < SPAM_THRESHOLD or score - complaint - WARNING_DISCOUNT >= SPAM_THRESHOLD:
+        return SpamVerdict(score >= SPAM_THRESHOLD, round(score, 2), names)
     if _SCAM_WARNING(post.low):
         score -= WARNING_DISCOUNT  # "beware of fake support asking for your PIN"
+    if SPAM_THRESHOLD <= score < SPAM_THRESHOLD + complaint and _COMPLAINT_CUES(post.low):
+        score -= complaint  # "my refund never arrived, DM me": a customer, not a scam
     return SpamVerdict(score >= SPAM_THRESHOLD, round(score, 2), names)
 
 
