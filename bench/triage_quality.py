@@ -2,14 +2,19 @@
 
 Reads a labelled JSONL file (default ``tests/data/triage_heldout.jsonl``, the held-out part of
 the set issue 5 asks for), one post per line with ``text``, ``label`` (negative, neutral or
-positive), ``spam`` (bool) and ``question`` (bool); other fields are ignored. Every post is
-classified twice, with the default thresholds (``SentimentConfig()``, not any user config):
+positive), ``spam`` (bool) and ``question`` (bool), and optionally ``brand`` (the brand the
+post was found for); other fields are ignored. Every post is classified twice, with the
+default thresholds (``SentimentConfig()``, not any user config):
 
 - **bare VADER**: ``mentionwatch.classify.sentiment.bare_vader``, VADER alone, long texts
   combined sentence by sentence the same way mentionwatch does. It has no notion of spam or
   questions: it never flags either.
 - **mentionwatch**: ``mentionwatch.classify.verdict.assess``, the full verdict (VADER plus the
-  domain layer, spam, question), exactly what a scan stores.
+  domain layer, spam, question), exactly what a scan stores. A scan always knows the brand it
+  searched for, and the spam rules need it to tell the brand's name used for something else
+  ("my cat Acme", "Acme FC") from a mention of the brand: so a line with a ``brand`` field is
+  assessed with ``(brand,)`` as the brand's terms. A line without one is assessed without
+  terms, as before. The header says which mode ran (with terms, without, or mixed).
 
 The inbox is the open *negative* mentions, and spam never enters it, so the class that matters
 is "negative and not spam":
@@ -19,11 +24,12 @@ is "negative and not spam":
 - mentionwatch predicts negative when its label is negative and it did not flag spam
   (``verdict.is_negative``); bare VADER when its label is negative.
 
-Neutral and positive (reported for both, for reference) follow the labelled file's own
-convention, which labels every spam post neutral: a post flagged spam counts as a neutral
-prediction, any other post as its sentiment label. Spam and question are yes/no flags scored
-on every post. Precision, recall and F1 come from ``mentionwatch.evaluate``; a precision over
-zero predictions is shown as "-".
+Neutral and positive (reported for both, for reference) follow the first labelled files'
+convention, which labels every spam post neutral: a spam post is neutral in truth whatever
+its ``label`` (later writers label some spam positive or negative: "made $4,000 this
+week!"), a post flagged spam counts as a neutral prediction, any other post as its sentiment
+label. Spam and question are yes/no flags scored on every post. Precision, recall and F1
+come from ``mentionwatch.evaluate``; a precision over zero predictions is shown as "-".
 
 "Neutral and positive posts that would land in the inbox" counts the truly neutral or
 positive, non-spam posts that a classifier calls negative (and, for mentionwatch, not spam):
@@ -80,11 +86,14 @@ class Post:
     label: str
     spam: bool
     question: bool
+    #: The brand the post was found for, when the file says (given to `assess` as its terms).
+    brand: str = ""
 
     @property
     def triage(self) -> str:
-        """The truth as the inbox sees it: negative only when it is not spam."""
-        return "negative" if self.label == "negative" and not self.spam else self.label
+        """The truth as the inbox sees it: a spam post is never a complaint (nor praise):
+        neutral, whatever its label."""
+        return "neutral" if self.spam else self.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +114,11 @@ def load(path: Path) -> list[Post]:
             try:
                 row = json.loads(line)
                 post = Post(
-                    str(row["text"]), str(row["label"]), bool(row["spam"]), bool(row["question"])
+                    str(row["text"]),
+                    str(row["label"]),
+                    bool(row["spam"]),
+                    bool(row["question"]),
+                    str(row.get("brand") or ""),
                 )
             except (ValueError, KeyError, TypeError) as error:
                 raise SystemExit(f"{path}:{number}: not a labelled post: {error}") from None
@@ -301,6 +314,19 @@ def _sha(path: Path) -> str:
         return "?"
 
 
+def brand_mode(posts: Sequence[Post]) -> str:
+    """Which brand terms `assess` was given, for the header."""
+    with_brand = sum(1 for p in posts if p.brand)
+    if with_brand == len(posts):
+        return "every post assessed with its line's brand as the brand's terms"
+    if not with_brand:
+        return "no brand field: posts assessed without brand terms"
+    return (
+        f"{with_brand} of {len(posts)} posts assessed with their line's brand as the brand's"
+        " terms, the others without"
+    )
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Bare VADER and mentionwatch against human labels: precision, recall, F1."
@@ -322,7 +348,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     thresholds = SentimentConfig()  # the defaults: this measures, it never tunes
     vader = report("bare VADER", posts, [from_vader(bare_vader(p.text, thresholds)) for p in posts])
     mw = report(
-        "mentionwatch", posts, [from_mentionwatch(assess(p.text, thresholds)) for p in posts]
+        "mentionwatch",
+        posts,
+        [
+            from_mentionwatch(assess(p.text, thresholds, (p.brand,) if p.brand else ()))
+            for p in posts
+        ],
     )
 
     part, contents = describe(args.data, posts)
@@ -332,6 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shown = args.data
     print(f"data: {shown} (sha256 {_sha(args.data)}): {part}")
     print(f"      {contents}")
+    print(f"      brand terms: {brand_mode(posts)}")
     print(
         f"mentionwatch {mentionwatch.__version__}, domain_lexicon.toml sha256 {_sha(LEXICON)},"
         f" thresholds negative <= {thresholds.negative:g}, positive >= {thresholds.positive:g}"
