@@ -459,9 +459,7 @@ def ingest_pair(
                 for start in range(0, len(sample), sizes.ingest_batch)
             }
             while pending:
-                finished, pending = await asyncio.wait(
-                    pending, return_when=asyncio.FIRST_COMPLETED
-                )
+                finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 # As `_Scan.poll_all`: the polls that finished meanwhile share one commit.
                 with store.transaction():
                     for task in finished:
