@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import pytest
@@ -138,3 +139,31 @@ def test_the_fast_path_of_canonical_url_agrees_with_urlsplit() -> None:
 
     for url in urls:
         assert outcome(canonical_url, url) == outcome(_canonical_url_slowly, url), url
+
+
+def _safe_by_definition(text: str, single_line: bool = False) -> str:
+    """What `safe` must return, spelled out: escape sequences out, then every character
+    `is_unsafe_char` calls unsafe, one by one (the fast path must agree with it)."""
+    from mentionwatch.text import _ESCAPE_SEQUENCE, is_unsafe_char
+
+    if not text:
+        return ""
+    text = "".join(ch for ch in _ESCAPE_SEQUENCE.sub("", text) if not is_unsafe_char(ch))
+    return " ".join(text.split()) if single_line else text
+
+
+def test_safe_agrees_with_its_definition_on_any_mix_of_characters() -> None:
+    rng = random.Random(20261122)
+    pool = [
+        *"abc XYZ 019 .,;:!?'\"[]{}<>/\\|~`@#$%^&*()-_=+",
+        "\n", "\t", "\r", "\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9b", "\x9c", "\x9d",
+        "\u00ad", "\u200b", "\u200d", "\u202e", "\u2066", "\ufeff", "\U000e0041",
+        "é", "ß", "ø", "中", "文", "😡", "👍🏽", "\u0301", "\u2028", "\u00a0", "ﬁ",
+        "\x1b[31m", "\x1b]52;c;SGVsbG8=\x07", "\x9b2J", "\x1b\\", "\x1bP+q\x1b\\",
+    ]  # fmt: skip
+    for _ in range(5_000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))
+        for single_line in (False, True):
+            assert safe(text, single_line=single_line) == _safe_by_definition(text, single_line), (
+                repr(text)
+            )
