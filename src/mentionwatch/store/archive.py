@@ -210,8 +210,9 @@ class ArchiveQueries:
     # --- search -----------------------------------------------------------------------------
 
     def search_sql(self, chosen: MentionFilter, order: SearchOrder) -> tuple[str, list[object]]:
-        """The search statement and its parameters after the query (the first `?`), without
-        LIMIT: shared by `search` and the test that reads its query plan."""
+        """The statement that ranks the matches (ids and relevance, best first), and its
+        parameters after the query (the first `?`), without LIMIT: shared by `search` and the
+        test that reads its query plan."""
         where, params = _filter_sql(chosen)
         conditions = " AND ".join(["mentions_fts MATCH ?", *where])
         ordering = (
@@ -223,9 +224,7 @@ class ArchiveQueries:
         # first and each is fetched by its id; the planner can never choose to scan
         # `mentions` and probe the index row by row.
         sql = f"""
-            SELECT {_JOINED_COLUMNS}, -{_BM25} AS relevance,
-                   snippet(mentions_fts, -1, '{_MATCH_START}', '{_MATCH_END}', '…',
-                           {_EXCERPT_TOKENS}) AS excerpt
+            SELECT m.id, -{_BM25} AS relevance
               FROM mentions_fts CROSS JOIN mentions m ON m.id = mentions_fts.rowid
              WHERE {conditions}
              ORDER BY {ordering}
@@ -241,16 +240,37 @@ class ArchiveQueries:
         limit: int = 20,
     ) -> list[SearchHit]:
         """Stored mentions whose title, text or author match `query` (see `fts_query`), most
-        relevant (or newest) first, each with an excerpt around its best match."""
+        relevant (or newest) first, each with an excerpt around its best match.
+
+        In two steps: every match is ranked, but only the `limit` best are read whole and get
+        an excerpt. (In one statement SQLite built the excerpt and the row of every match
+        before sorting them: a search for the brand's name, which every mention holds, took
+        seconds.)"""
+        matched = fts_query(query)
         sql, params = self.search_sql(chosen, order)
-        rows = self.db.execute(sql + " LIMIT ?", [fts_query(query), *params, limit])
+        ranked = self.db.execute(sql + " LIMIT ?", [matched, *params, limit]).fetchall()
+        if not ranked:
+            return []
+        relevance = {int(row[0]): float(row[1]) for row in ranked}
+        rows = self.db.execute(
+            f"""
+            SELECT {_JOINED_COLUMNS},
+                   snippet(mentions_fts, -1, '{_MATCH_START}', '{_MATCH_END}', '…',
+                           {_EXCERPT_TOKENS}) AS excerpt
+              FROM mentions_fts CROSS JOIN mentions m ON m.id = mentions_fts.rowid
+             WHERE mentions_fts MATCH ? AND mentions_fts.rowid IN ({", ".join("?" * len(ranked))})
+            """,
+            [matched, *relevance],
+        ).fetchall()
+        by_id = {int(row["id"]): row for row in rows}
         return [
             SearchHit(
-                mention=row_to_mention(row),
-                relevance=float(row["relevance"]),
-                excerpt=excerpt_pieces(row["excerpt"] or ""),
+                mention=row_to_mention(by_id[mention_id]),
+                relevance=relevance[mention_id],
+                excerpt=excerpt_pieces(by_id[mention_id]["excerpt"] or ""),
             )
-            for row in rows
+            for mention_id in relevance
+            if mention_id in by_id
         ]
 
     # --- export -----------------------------------------------------------------------------
