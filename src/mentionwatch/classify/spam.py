@@ -39,6 +39,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from mentionwatch.classify.hosts import TLDS
 from mentionwatch.classify.other_use import CUE_WORDS as _OTHER_USE_WORDS
 from mentionwatch.classify.other_use import other_use_matcher
 from mentionwatch.classify.spam_model import explanation, load_model, worth_reading
@@ -356,17 +357,8 @@ def _re(words: str, pattern: str, *, and_words: str = "", chars: str = "") -> Ru
 
 # --- links --------------------------------------------------------------------------------------
 
-# Bare domains ("claim-now.info", "youtube.com/@x") need a known top-level domain, so "e.g." or
-# "v2.1" are not links; with a scheme or "www." any host counts.
-_TLDS = (
-    "com|net|org|info|biz|xyz|top|win|click|club|online|site|shop|store|live|vip|fun|icu|buzz|"
-    "rest|cam|bid|loan|work|link|gq|tk|ml|cf|ga|cc|co|io|me|ly|gl|gd|at|to|uk|us|ca|au|de|fr|"
-    "es|it|nl|eu|ru|cn|in|app|dev|tv|gg|ai|page|sbs|cfd|cyou|monster|lol|pw|su|ws|ng|za|ke|gh|"
-    "pk|ph|sg|nz|ie|br|mx|jp|tr|pl|se|dk|fi|ch|pt|lc|academy|blog|tech|news|agency|digital|"
-    "media|space|website|world|today|life|pro|tips|deals|guru|support|gift|ltd|help|claims|cash|"
-    "money|finance|security|services|email|bet"
-)
-_BARE_HOST = rf"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?![.\w-])"
+# Bare domains ("claim-now.info", "youtube.com/@x") need a known top-level domain (`TLDS`).
+_BARE_HOST = rf"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{TLDS})\b(?![.\w-])"
 _LINK = re.compile(rf"(?:https?://|\bwww\.)(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{{2,}})|({_BARE_HOST})")
 # A cheap test before `_LINK`: a dot followed by two letters, or one of these words.
 _DOMAINISH = re.compile(r"\.[A-Za-z]{2}")
@@ -1665,7 +1657,7 @@ SIGNALS: tuple[Signal, ...] = (
                 r" dot (?<=[a-z0-9-] dot )(?:com|net|org|info|biz|co|io|xyz|shop|online|site)\b",
             ),
             Rule(
-                _words(_TLDS.replace("|", " ") + " dot"),
+                _words(TLDS.replace("|", " ") + " dot"),
                 _search(r"\[\.\]|\(\.\)|\[dot\]|\(dot\)"),
                 chars="[(",
             ),

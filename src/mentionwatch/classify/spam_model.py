@@ -48,6 +48,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from mentionwatch.classify.hosts import TLDS
+
 WEIGHTS_FILE = "spam_model.json"
 #: How many of its strongest spam words make a post worth the model's reading (`worth_reading`).
 CUE_WORDS = 100
@@ -75,13 +77,10 @@ _PLACEHOLDERS = {
 @functools.cache
 def _url() -> re.Pattern[str]:
     """A link with a scheme or "www.", or a bare host that ends in a known top-level domain
-    (not "resp.status" in a snippet of code). The list is the rules' (imported here, when
-    first needed: `spam` imports this module)."""
-    from mentionwatch.classify.spam import _TLDS
-
+    (not "resp.status" in a snippet of code): the rules' list (`hosts.TLDS`)."""
     return re.compile(
         rf"\b(?:https?://|www\.)\S+"
-        rf"|(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:{_TLDS})(?![\w-])(?!\.\w)(?:/\S*)?",
+        rf"|(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:{TLDS})(?![\w-])(?!\.\w)(?:/\S*)?",
         re.IGNORECASE,
     )
 
