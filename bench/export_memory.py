@@ -39,7 +39,6 @@ import contextlib
 import csv
 import io
 import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -52,6 +51,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO
+
+import hostinfo
 
 from mentionwatch.models import (
     Classification,
@@ -245,16 +246,7 @@ def report(
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()},"
-        f" SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
-    )
+    return hostinfo.summary(f"SQLite {sqlite3.sqlite_version}")
 
 
 @contextlib.contextmanager

@@ -68,6 +68,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import generate
+import hostinfo
 from generate import BRAND_TOML
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -873,12 +874,6 @@ def machine() -> dict[str, str]:
     """What the figures were measured on."""
     from importlib.metadata import version
 
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
     memory = "unknown"
     with contextlib.suppress(OSError, ValueError, IndexError):
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -886,7 +881,7 @@ def machine() -> dict[str, str]:
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
-        "cpu": cpu,
+        "cpu": hostinfo.cpu_model(),
         "cores": f"{os.cpu_count()} cores ({usable} usable by this process)",
         "memory": memory,
         "os": f"{platform.system()} {platform.release()}",

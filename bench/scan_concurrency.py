@@ -59,7 +59,6 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -71,6 +70,8 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 from typing import IO
+
+import hostinfo
 
 from mentionwatch.config import HttpConfig
 
@@ -406,16 +407,7 @@ def table(results: Sequence[Result], sources: int, delay: float, markdown: bool)
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()},"
-        f" {platform.system()} {platform.release()}"
-    )
+    return hostinfo.summary()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -73,7 +73,6 @@ import contextlib
 import gc
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -81,6 +80,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import hostinfo
 
 import mentionwatch
 from mentionwatch.classify import sentiment as sentiment_module
@@ -362,19 +363,10 @@ def noise(timings: Sequence[Timings]) -> str:
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     load = ""
     with contextlib.suppress(OSError, AttributeError):
         load = ", load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()},"
-        f" {platform.system()} {platform.release()}{load}"
-    )
+    return hostinfo.summary() + load
 
 
 def pin(cpu: int | None) -> str:
