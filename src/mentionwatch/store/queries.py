@@ -55,12 +55,17 @@ _STATS_FIELDS = [name for name in StatsRow.__dataclass_fields__ if name != "key"
 EVERY_OPEN = OpenFilter()
 
 
-def _open_table(chosen: OpenFilter) -> str:
-    """What the open mentions are read from: one person's (or nobody's) open mentions are a
+def _open_table(chosen: OpenFilter, *, by_rank: bool = False) -> str:
+    """What the open mentions are read from. One person's (or nobody's) open mentions are a
     range of `mentions_status_assignee`, which the planner would pass over for the label
-    index."""
+    index. Read `by_rank` (most urgent first, up to a limit), a view of the whole inbox comes
+    from the rank index, already in that order: left to itself, SQLite reads every match from
+    the label index and sorts them (5,000 rows, 13 ms, on a million mentions). A few sources'
+    or days' mentions are fewer: there the planner's choice is the better one."""
     if chosen.assignee is not None or chosen.unassigned:
         return "mentions INDEXED BY mentions_status_assignee"
+    if by_rank and not chosen.sources and chosen.since is None:
+        return "mentions INDEXED BY mentions_rank"
     return "mentions"
 
 
@@ -568,15 +573,8 @@ class Store(WorkflowQueries, ArchiveQueries):
         where.append("created_at < ?")
         params.append(to_db_time(saturated_before))
         params.append(-1 if limit is None else limit)
-        table = _open_table(chosen)
-        if table == "mentions" and not chosen.sources and chosen.since is None:
-            # Left to itself, SQLite reads every match from the label index and sorts them
-            # (5,000 rows, 13 ms, on a million mentions); the rank index is already in the
-            # order wanted, and the read stops at `limit`. (A few sources' or days' mentions
-            # are fewer: there the planner's choice is the better one.)
-            table = "mentions INDEXED BY mentions_rank"
         rows = self.db.execute(
-            f"SELECT {MENTION_COLUMNS} FROM {table}"
+            f"SELECT {MENTION_COLUMNS} FROM {_open_table(chosen, by_rank=True)}"
             f" WHERE {' AND '.join(where)} ORDER BY inbox_rank DESC, created_at, id LIMIT ?",
             params,
         ).fetchall()
