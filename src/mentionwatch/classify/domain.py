@@ -9,7 +9,10 @@ VADER scores "My order never arrived" and "Still waiting for my refund after 3 w
   "switching to ...", "charged twice", "can't log in", "third time this week" ...),
 * sarcasm cues around praise ("thanks for nothing", "great, another ...", 🙃 with a complaint),
   which turn VADER's praise into the complaint it is,
-* negative emoji VADER lacks.
+* negative emoji VADER lacks,
+* frames: how a whole post reads ("lost my bag, they couriered it to the hotel that night,
+  class act" is a problem put right; an ad, a warning about impostors, a third-party status
+  report, a question asked for information), looked for only in a post labelled negative.
 
 Speed matters (the whole classifier may cost at most 1.3 times bare VADER per short post), so
 the work is gated by tokens: a post's words are looked up in a dict, and only the rules whose
@@ -105,6 +108,9 @@ class Rule:
     #: The pattern lost its leading `\b` (which stops `re` from jumping to a literal prefix
     #: and makes a search up to ten times slower); `search` checks the boundary instead.
     boundary: bool = False
+    #: What a report or a warning states ("is down", "502 errors", "a scam"): there it is
+    #: the news, no complaint of the writer's own.
+    stated: bool = False
 
     def search(self, lower: str) -> re.Match[str] | None:
         found = self.pattern.search(lower)
@@ -132,6 +138,43 @@ class Rule:
                 return None
         found = self.search(lower)
         if found is not None and self.unless is not None and self.unless.search(lower):
+            return None
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRule:
+    """A rule that says how a whole post reads (`frame`, one of `FRAMES`), not what it feels:
+    its `rule` (pattern, trigger words, `also`, `chars`, `unless`) and the further checks a
+    frame needs. Frames are looked for only in a post that reads negative (`frame_of`)."""
+
+    rule: Rule
+    frame: str
+    #: This must match too (a problem put right needs the fix *and* the praise).
+    requires: re.Pattern[str] | None = None
+    #: None of these words may occur (a third-party report has no "I", "my" or "your"): the
+    #: cheapest `unless`, checked before any pattern.
+    without: frozenset[str] = frozenset()
+    #: One of these strings must occur too ("is that", "one of yours"): a check in C, far
+    #: cheaper than the pattern on a long post whose trigger word is common ("you").
+    contains: tuple[str, ...] = ()
+
+    def fires(self, lower: str, tokens: set[str]) -> re.Match[str] | None:
+        """The frame's match in a post (lower-cased, with its tokens), if it fires: the
+        word and string checks first, then the rule, then `requires`."""
+        rule = self.rule
+        if rule.also and any(map(tokens.isdisjoint, rule.also)):
+            return None
+        if self.without and not tokens.isdisjoint(self.without):
+            return None
+        if self.contains:
+            for part in self.contains:
+                if part in lower:
+                    break
+            else:
+                return None
+        found = rule.fires(lower, tokens, words_checked=True)
+        if found is None or (self.requires is not None and self.requires.search(lower) is None):
             return None
         return found
 
@@ -181,8 +224,38 @@ class Hit(NamedTuple):
     valence: float
 
 
-@dataclass(frozen=True, slots=True)
-class DomainResult:
+# How a whole post reads, beyond its words: a frame rule (`frame = ...` in the lexicon) finds
+# it, once per post, and `combine` applies it to every sentence of the post.
+#: Neither complaint nor praise, whatever its words: a for-sale ad ("1 dead pixel, 40 EUR").
+NOT_A_COMPLAINT = "not a complaint"
+#: A past problem the brand put right, told with praise ("lost my bag, couriered it to the
+#: hotel the same night. Class act"): its problem words are not a complaint.
+PUT_RIGHT = "put right"
+#: Told for others: a warning about impostors, asking whether a message is a scam. Read as
+#: a report: its negative readings are dropped unless something complains.
+FOR_OTHERS = "for others"
+#: A question asked for information ("what's the usual refund timeline?", "if my train is
+#: late, is it automatic?"): its problem words are damped unless something complains.
+ASKS = "informational question"
+#: Which frame wins when several fire: the one that says most about the post.
+FRAMES = (NOT_A_COMPLAINT, PUT_RIGHT, FOR_OTHERS, ASKS)
+
+
+def frame_holds(found: DomainResult) -> bool:
+    """Whether a text's frame holds, given what else the text holds. A problem put right
+    yields to sarcasm ("Amazing, they marked my ticket resolved without a reply"); a warning
+    for others and an informational question yield to a complaint ("is that really you?" is
+    asked for others; "... and you still haven't replied" complains). An ad always holds."""
+    if found.frame == PUT_RIGHT:
+        return not any(hit.kind == "sarcasm" and hit.what != SCARE_QUOTES_HIT for hit in found.hits)
+    return found.frame == NOT_A_COMPLAINT or not found.complaint
+
+
+class DomainResult(NamedTuple):
+    """What the domain layer sees in one text. A named tuple rather than a frozen dataclass:
+    one is built for most posts, and a frozen dataclass sets each field through
+    `object.__setattr__`, several times slower."""
+
     valence: float = 0.0
     sarcasm: bool = False
     hits: tuple[Hit, ...] = ()
@@ -191,16 +264,24 @@ class DomainResult:
     #: The text reports news in the third person ("X announces ...", "Q3 results: ..."): its
     #: negative readings are dropped unless it complains.
     reported: bool = False
+    #: A complaint rule or a sarcasm cue fired. Words in quotes do not count (a question
+    #: quotes the site's terms to ask about them).
+    complains: bool = False
+    #: A complaint rule a report states ("X is down in the north-east") fired: a complaint
+    #: everywhere but in a report or a warning.
+    states: bool = False
+    #: How the whole post reads (one of `FRAMES`), or "".
+    frame: str = ""
 
     @property
-    def complains(self) -> bool:
-        """A complaint rule or a sarcasm cue fired: no damping for questions or news. Words
-        in quotes do not count: a question quotes the site's terms to ask about them."""
-        return any(
-            (hit.kind == "sarcasm" and hit.valence < 0 and hit.what != SCARE_QUOTES_HIT)
-            or (hit.kind == "rule" and hit.valence <= -COMPLAINT_RULE)
-            for hit in self.hits
-        )
+    def for_others(self) -> bool:
+        """A report, or a warning for others: its negative readings are dropped."""
+        return self.reported or self.frame == FOR_OTHERS
+
+    @property
+    def complaint(self) -> bool:
+        """Something complains: no damping for questions, reports or warnings."""
+        return self.complains or (self.states and not self.for_others)
 
 
 _NOTHING = DomainResult()
@@ -233,6 +314,14 @@ _REPORTING_WORDS = frozenset(
         "available",
     }
 )
+#: A report's header: "Status: ...", "Travel update: ...", "ISP monitor: ...", "Local radio:
+#: ...", looked for only in a text with a colon and one of `_HEADER_WORDS`.
+_HEADER = re.compile(
+    r"\s*(?:[\w-]+ ){0,2}(?:update|status|monitor|radio|news|trending|alert|bulletin|breaking)\s*:"
+)
+_HEADER_WORDS = frozenset(
+    {"update", "status", "monitor", "radio", "news", "trending", "alert", "bulletin", "breaking"}
+)
 #: Someone speaking for themselves, or to the brand: not a report, whatever its words.
 _OWN_VOICE = frozenset(
     {
@@ -257,22 +346,20 @@ def normalize(raw: float) -> float:
 def combine(vader_compound: float, domain: DomainResult) -> float:
     """The post's compound: VADER's raw sum with the domain layer's valence added.
 
-    A plain question's negative VADER reading is damped when nothing in it complains
-    ("does your insurance cover accidental damage?"). Sarcasm turns VADER's positive part
-    negative. A strong complaint (worth `STRONG` or more)
+    A text read in its post's frame is scored by `_combine_in_frame`. A plain question's
+    negative VADER reading is damped when nothing in it complains ("does your insurance
+    cover accidental damage?"). Sarcasm turns VADER's positive part negative. A strong
+    complaint (worth `STRONG` or more)
     makes VADER's praise suspect: it is dropped rather than allowed to cancel the complaint out
     ("Been on hold for 45 minutes. Thanks a lot"). Strong praise the domain layer recognises
     likewise drops VADER's negative reading of it ("never misses")."""
-    if (domain.dampen or domain.reported) and not domain.complains:
+    if domain.frame:
+        return _combine_in_frame(vader_compound, domain)
+    if (domain.dampen or domain.reported) and not domain.complaint:
         # "does your insurance cover accidental damage?" asks, "X will close 23 branches"
         # reports: neither complains, whatever VADER reads in their words.
         factor = 0.0 if domain.reported else QUESTION_DAMPING
-        raw, valence = to_raw(vader_compound), domain.valence
-        if raw < 0:
-            raw *= factor
-        if valence < 0:
-            valence *= factor
-        return round(normalize(raw + valence), 4)
+        return _damped(vader_compound, domain.valence, factor)
     if not domain.hits:
         return vader_compound
     raw = to_raw(vader_compound)
@@ -286,6 +373,61 @@ def combine(vader_compound: float, domain: DomainResult) -> float:
     return round(normalize(raw + domain.valence), 4)
 
 
+def _combine_in_frame(vader_compound: float, domain: DomainResult) -> float:
+    """`combine` for a text read in its post's frame (see `FRAMES`): an ad scores 0 (neither
+    complaint nor praise); a problem put right keeps its positive readings only (`valence`
+    is then its praise alone); a warning for others drops its negative readings, and an
+    informational question damps them, unless something complains."""
+    if domain.frame == NOT_A_COMPLAINT:
+        return 0.0
+    if domain.frame == PUT_RIGHT:
+        # "They lost my bag" happened and was put right: only the praise counts.
+        return round(normalize(max(to_raw(vader_compound), 0.0) + domain.valence), 4)
+    if domain.complaint:
+        # "Is that really you? And why has nobody replied in a week?" complains.
+        return combine(vader_compound, replace_frame(domain, ""))
+    factor = 0.0 if domain.for_others else QUESTION_DAMPING
+    return _damped(vader_compound, domain.valence, factor)
+
+
+def _damped(vader_compound: float, valence: float, factor: float) -> float:
+    """VADER's and the domain layer's negative readings, damped by `factor`."""
+    raw = to_raw(vader_compound)
+    if raw < 0:
+        raw *= factor
+    if valence < 0:
+        valence *= factor
+    return round(normalize(raw + valence), 4)
+
+
+def _stronger_frame(current: str, found: str) -> str:
+    """Of two frames found in one post, the one that says most (see `FRAMES`)."""
+    if not current:
+        return found
+    return current if FRAMES.index(current) <= FRAMES.index(found) else found
+
+
+def replace_frame(found: DomainResult, frame: str) -> DomainResult:
+    """A text's finding, read in its post's frame (one of `FRAMES`, or "" for none). A
+    problem put right counts its praise alone, with `assess`'s diminishing returns: the
+    problem was fixed."""
+    valence = found.valence
+    if frame == PUT_RIGHT:
+        praise = [hit.valence for hit in found.hits if hit.valence > 0]
+        valence = round(sum(praise) * ((3 / len(praise)) ** 0.5 if len(praise) > 3 else 1.0), 3)
+    # Spelt out rather than `dataclasses.replace`, which is several times slower.
+    return DomainResult(
+        valence,
+        found.sarcasm,
+        found.hits,
+        found.dampen,
+        found.reported,
+        found.complains,
+        found.states,
+        frame,
+    )
+
+
 @dataclass(frozen=True)
 class DomainLayer:
     words: Mapping[str, float]
@@ -297,6 +439,35 @@ class DomainLayer:
     index: Mapping[str, tuple[Hit | None, tuple[Rule, ...]]] = field(default_factory=dict)
     #: Rules that recognise a plain question: tried only on a text ending with "?".
     question_rules: tuple[Rule, ...] = ()
+    #: The frame rules by trigger word (`frame_of`).
+    frames_by_trigger: Mapping[str, tuple[FrameRule, ...]] = field(default_factory=dict)
+    #: Every frame rule's trigger words, for one set intersection per post framed.
+    frame_triggers: frozenset[str] = frozenset()
+
+    def frame_of(self, lower: str, tokens: set[str]) -> tuple[str, tuple[Hit, ...]]:
+        """How a whole post (lower-cased, with its tokens) reads: its frame (one of `FRAMES`,
+        or "") and the hits of the frame rules that fired. A frame may span sentences ("Lost
+        my bag. They couriered it to the hotel that night. Class act.")."""
+        keys = tokens.intersection(self.frame_triggers)
+        if not keys:
+            return "", ()
+        candidates: Iterable[FrameRule]
+        if len(keys) == 1:  # the usual case: no merging, no sorting
+            candidates = self.frames_by_trigger[keys.pop()]
+        else:
+            merged: dict[int, FrameRule] = {}  # by identity: one hung on two words runs once
+            for key in sorted(keys):
+                for frame_rule in self.frames_by_trigger[key]:
+                    merged[id(frame_rule)] = frame_rule
+            candidates = merged.values()
+        frame, hits = "", []
+        for frame_rule in candidates:
+            found = frame_rule.fires(lower, tokens)
+            if found is not None:
+                # No valence of its own: the frame changes how the others count (`combine`).
+                hits.append(Hit("rule", f"{frame_rule.rule.name}: {found.group(0)!r}", 0.0))
+                frame = _stronger_frame(frame, frame_rule.frame)
+        return frame, tuple(hits)
 
     def assess(
         self,
@@ -337,13 +508,18 @@ class DomainLayer:
                 # The word groups first, here: most rules a post triggers stop at them.
                 if not rule.also or not any(map(tokens.isdisjoint, rule.also)):
                     rules[id(rule)] = rule
-        sarcasm = False
+        sarcasm = complains = states = False
         for rule in rules.values():
             found = rule.fires(lower, tokens, words_checked=True)
             if found is not None:
                 kind = "sarcasm" if rule.sarcasm else "rule"
                 hits.append(Hit(kind, f"{rule.name}: {found.group(0)!r}", rule.valence))
                 sarcasm = sarcasm or rule.sarcasm
+                if (rule.sarcasm and rule.valence < 0) or rule.valence <= -COMPLAINT_RULE:
+                    if rule.stated:
+                        states = True
+                    else:
+                        complains = True
         if quoted:
             # Quoting the brand's words back at it ('express', "included", 'on request') is
             # how customers complain; it also turns praise in the same post around.
@@ -353,50 +529,85 @@ class DomainLayer:
             for char in sorted(self.emoji.keys() & set(lower)):
                 hits.extend([Hit("emoji", char, self.emoji[char])] * lower.count(char))
             if "🙃" in lower and any(h.valence < 0 for h in hits):
-                sarcasm = True
+                sarcasm = complains = True
                 hits.append(Hit("sarcasm", "🙃 beside a complaint", -0.5))
         if not hits:
             return _QUESTION if asks else _REPORT if reported else _NOTHING
         # Repeats add up, with diminishing returns: three 😡 are angrier than one, not triple.
-        total = sum(h.valence for h in hits)
+        total = sum(hit.valence for hit in hits)
         if len(hits) > 3:
             total *= (3 / len(hits)) ** 0.5
-        return DomainResult(round(total, 3), sarcasm, tuple(hits), asks, reported)
+        return DomainResult(
+            round(total, 3), sarcasm, tuple(hits), asks, reported, complains, states
+        )
 
 
 def reports(lower: str, tokens: set[str]) -> bool:
     """Whether a text (lower-cased, with its tokens) reads as a third-person report: an
-    announcement, results, a status bot, a monitor; never someone speaking for themselves."""
+    announcement, results, a status bot, a monitor, a status or travel update; never someone
+    speaking for themselves."""
+    if ":" in lower and not tokens.isdisjoint(_HEADER_WORDS) and _HEADER.match(lower):
+        return tokens.isdisjoint(_OWN_VOICE)
     if tokens.isdisjoint(_REPORTING_WORDS):
         return False
     return tokens.isdisjoint(_OWN_VOICE) and _REPORTING.search(lower) is not None
 
 
-def _compile_rules(rules: Iterable[Mapping[str, Any]], source: str) -> list[Rule]:
-    compiled = []
-    for number, spec in enumerate(rules):
+def _compile_rules(
+    rules: Iterable[Mapping[str, Any]], source: str
+) -> tuple[list[Rule], list[FrameRule]]:
+    """The rules and the frame rules, each `[[rules.variants]]` entry compiled as a rule of
+    its own: one rule (its name, frame, `requires`, `unless`, word groups) may have several
+    patterns, each gated by its own trigger words, so that no common word runs a pattern it
+    does not begin. A variant needs the rule's word groups (`also`) and its own."""
+    specs = [
+        (number, {**spec, **variant, "also": [*spec.get("also", ()), *variant.get("also", ())]})
+        for number, spec in enumerate(rules)
+        for variant in spec.get("variants") or [{}]
+    ]
+    compiled, frames = [], []
+    for number, spec in specs:
         name = str(spec.get("name") or f"{source}[{number}]")
         pattern = str(spec["pattern"])
         triggers = spec.get("triggers") or TOKEN.findall(pattern.lower())[:1]
         # Posts are lower-cased before matching, so no IGNORECASE (it slows `re` down too).
         fast, boundary = _without_leading_boundary(pattern)
-        compiled.append(
-            Rule(
-                name=name,
-                pattern=re.compile(fast),
-                valence=float(spec.get("valence", -2.0)),
-                triggers=frozenset(str(t).lower() for t in triggers),
-                sarcasm=bool(spec.get("sarcasm", False)),
-                also=tuple(
-                    frozenset(str(word).lower() for word in group) for group in spec.get("also", [])
-                ),
-                boundary=boundary,
-                unless=re.compile(str(spec["unless"])) if spec.get("unless") else None,
-                dampen=bool(spec.get("dampen", False)),
-                chars=str(spec.get("chars", "")),
+        rule = Rule(
+            name=name,
+            pattern=re.compile(fast),
+            # A frame has no valence of its own: it changes how the others count.
+            valence=0.0 if spec.get("frame") else float(spec.get("valence", -2.0)),
+            triggers=frozenset(str(t).lower() for t in triggers),
+            sarcasm=bool(spec.get("sarcasm", False)),
+            also=tuple(
+                frozenset(str(word).lower() for word in group) for group in spec.get("also", [])
+            ),
+            boundary=boundary,
+            unless=re.compile(str(spec["unless"])) if spec.get("unless") else None,
+            dampen=bool(spec.get("dampen", False)),
+            chars=str(spec.get("chars", "")),
+            stated=bool(spec.get("stated", False)),
+        )
+        if not spec.get("frame"):
+            compiled.append(rule)
+            continue
+        frames.append(
+            FrameRule(
+                rule,
+                frame=_frame_of_spec(spec, name),
+                requires=re.compile(str(spec["requires"])) if spec.get("requires") else None,
+                without=frozenset(str(word).lower() for word in spec.get("without", ())),
+                contains=tuple(str(part).lower() for part in spec.get("contains", ())),
             )
         )
-    return compiled
+    return compiled, frames
+
+
+def _frame_of_spec(spec: Mapping[str, Any], name: str) -> str:
+    frame = str(spec.get("frame", ""))
+    if frame and frame not in FRAMES:
+        raise ValueError(f"rule {name!r}: frame {frame!r} is not one of {FRAMES}")
+    return frame
 
 
 @functools.cache
@@ -421,7 +632,7 @@ def build_layer(
             if vader_words is None or word not in vader_words:
                 words[word] = float(valence)
     words.update({w.lower(): float(v) for w, v in (extra_words or {}).items()})
-    rules = _compile_rules(data["rules"], "rules")  # type: ignore[arg-type]
+    rules, frame_rules = _compile_rules(data["rules"], "rules")  # type: ignore[arg-type]
     for phrase, valence in (extra_phrases or {}).items():
         body = r"\s+".join(re.escape(part) for part in phrase.lower().split())
         rules.append(
@@ -438,6 +649,10 @@ def build_layer(
     for rule in rules:
         for trigger in rule.triggers:
             by_trigger.setdefault(trigger, []).append(rule)
+    frames_by_trigger: dict[str, list[FrameRule]] = {}
+    for frame_rule in frame_rules:
+        for trigger in frame_rule.rule.triggers:
+            frames_by_trigger.setdefault(trigger, []).append(frame_rule)
     emoji = {char: float(v) for char, v in data["emoji"].items()}  # type: ignore[attr-defined]
     index = {
         token: (
@@ -453,4 +668,6 @@ def build_layer(
         rules=tuple(rules),
         index=index,
         question_rules=question_rules,
+        frames_by_trigger={t: tuple(r) for t, r in frames_by_trigger.items()},
+        frame_triggers=frozenset(frames_by_trigger),
     )

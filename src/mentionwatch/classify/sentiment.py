@@ -17,8 +17,11 @@ from typing import Any
 from mentionwatch.classify.domain import (
     DomainLayer,
     DomainResult,
+    Hit,
     build_layer,
     combine,
+    frame_holds,
+    replace_frame,
     reports,
     tokens_of,
 )
@@ -33,6 +36,11 @@ NEUTRAL_BAND = 0.05
 SNIPPET_WIDTH = 160
 #: Texts up to this long are scored whole, as VADER's authors advise for a sentence or two.
 SHORT_TEXT = 140
+#: Texts up to this long are framed whole (a problem put right, an ad, a warning, a question
+#: asked for information), as a reader takes in a tweet or a short review at a glance. A
+#: longer text mixes parts, each sentence scored on its own; and the frames' patterns,
+#: searched through all of it, would cost more than the rest of the classifier.
+FRAMED_TEXT = 1000
 
 
 @functools.cache
@@ -103,6 +111,61 @@ def _score(
     return exact_compound(text), found
 
 
+def _scored_post(
+    text: str, parts: list[str], layer: DomainLayer, thresholds: SentimentConfig
+) -> tuple[list[tuple[float, DomainResult]], list[float], tuple[Hit, ...]]:
+    """Each part's VADER compound and domain finding, as `classify_text` scores a post in
+    parts (`[text]`: whole), each part's compound, and the hits of the frame the post was
+    read in (if any)."""
+    lower = text.lower()
+    tokens = set(tokens_of(lower))
+    if len(parts) == 1:
+        scored = [(exact_compound(text), layer.assess(text, lower, tokens))]
+    else:
+        # A report is one voice from start to end: "X announced ... The airline says ...".
+        reported = reports(lower, tokens)
+        scored = [_score(part, layer, reported) for part in parts]
+    scores = [combine(vader, found) for vader, found in scored]
+    if _compound_of(scores) <= thresholds.negative:
+        framing = _in_frame(text, lower, tokens, layer, scored)
+        if framing is not None:
+            in_frame, frame_hits = framing
+            return in_frame, [combine(vader, found) for vader, found in in_frame], frame_hits
+    return scored, scores, ()
+
+
+def _in_frame(
+    text: str,
+    lower: str,
+    tokens: set[str],
+    layer: DomainLayer,
+    scored: list[tuple[float, DomainResult]],
+) -> tuple[list[tuple[float, DomainResult]], tuple[Hit, ...]] | None:
+    """A post labelled negative (its text, lower-cased, its tokens, and its parts' scores)
+    read in its frame, and the frame's hits; None when no frame applies.
+
+    A problem put right, an ad, a warning for others, a question asked for information
+    (`DomainLayer.frame_of`) change how a post's negative readings count: they can only
+    take a post out of the inbox, so only a post labelled negative is framed (the others
+    pay nothing for them), and only one short enough to read whole (`FRAMED_TEXT`). A frame
+    that yields (`frame_holds`) yields for the whole post: a warning that ends "and you
+    still haven't replied" is a complaint throughout."""
+    if len(text) > FRAMED_TEXT or tokens.isdisjoint(layer.frame_triggers):
+        return None  # most posts: no frame's word in them
+    frame, frame_hits = layer.frame_of(lower, tokens)
+    if not frame:
+        return None
+    in_frame = [(vader, replace_frame(found, frame)) for vader, found in scored]
+    if not all(frame_holds(found) for _, found in in_frame):
+        return None
+    return in_frame, frame_hits
+
+
+def _compound_of(scores: list[float]) -> float:
+    """A post's compound from its parts' (one part: its own)."""
+    return scores[0] if len(scores) == 1 else _mean_of_carrying(scores)
+
+
 def classify_text(
     text: str,
     thresholds: SentimentConfig,
@@ -119,8 +182,20 @@ def classify_text(
     # A short post is one or two sentences: scored whole without splitting it first.
     sentences = [text] if len(text) <= SHORT_TEXT else split_sentences(text)
     if len(sentences) <= 2:
-        vader, found = _score(text, layer) if text.strip() else (0.0, DomainResult())
-        compound = combine(vader, found)
+        vader, compound = 0.0, 0.0
+        hits: tuple[Hit, ...] = ()
+        if text.strip():
+            # `_scored_post(text, [text], layer, thresholds)`, unrolled: the hot path.
+            lower = text.lower()
+            tokens = set(tokens_of(lower))
+            vader, found = exact_compound(text), layer.assess(text, lower, tokens)
+            compound, hits = combine(vader, found), found.hits
+            # `_in_frame` checks the words too: here they spare most posts the call.
+            if compound <= thresholds.negative and not tokens.isdisjoint(layer.frame_triggers):
+                framing = _in_frame(text, lower, tokens, layer, [(vader, found)])
+                if framing is not None:
+                    ((_, found),), frame_hits = framing
+                    compound, hits = combine(vader, found), frame_hits + found.hits
         shown = (
             text
             if len(text) <= SNIPPET_WIDTH and "\n" not in text
@@ -131,20 +206,16 @@ def classify_text(
             label_for(compound, thresholds),
             shown,
             vader,
-            found.hits,
+            hits,
             question=question,
             spam=spam,
             spam_signals=spam_signals,
         )
-    # A report is one voice from start to end: "X announced ... The airline says ...".
-    lower = text.lower()
-    reported = reports(lower, set(tokens_of(lower)))
-    scored = [_score(sentence, layer, reported) for sentence in sentences]
-    scores = [combine(vader, found) for vader, found in scored]
+    scored, scores, frame_hits = _scored_post(text, sentences, layer, thresholds)
     compound = _mean_of_carrying(scores)
     worst = min(range(len(scores)), key=scores.__getitem__)
     focus = worst if scores[worst] < 0 else 0
-    hits = tuple(hit for _, found in scored for hit in found.hits)
+    hits = frame_hits + tuple(hit for _, found in scored for hit in found.hits)
     return Classification(
         compound,
         label_for(compound, thresholds),
@@ -238,17 +309,28 @@ class Explanation:
     deciding: str
 
 
+def _frame_of_post(text: str, layer: DomainLayer, thresholds: SentimentConfig) -> str:
+    """The frame `classify_text` reads `text` in ("" when none)."""
+    sentences = [text] if len(text) <= SHORT_TEXT else split_sentences(text)
+    parts = sentences if len(sentences) > 2 else [text]
+    return _scored_post(text, parts, layer, thresholds)[0][0][1].frame
+
+
 def explain(text: str, verdict: Classification, thresholds: SentimentConfig) -> Explanation:
     """What moved the score of `text` (whose verdict is `verdict`). Pure."""
     layer = domain_layer(thresholds)
     parts = split_sentences(text) or [text]
-    # Scored as `classify_text` scores them: a long report is one voice throughout.
+    # Scored as `classify_text` scores them: a long post as one report or not, and every
+    # sentence in the frame `classify_text` found for the whole post.
     lower = text.lower()
     reported = reports(lower, set(tokens_of(lower))) if len(parts) > 2 else None
+    frame = _frame_of_post(text, layer, thresholds) if text.strip() else ""
     sentences = []
     for sentence in parts:
         vader = vader_compound(sentence) if sentence.strip() else 0.0
         found = layer.assess(sentence, reported=reported)
+        if frame:
+            found = replace_frame(found, frame)
         sentences.append(SentenceScore(sentence, vader, combine(vader, found)))
     if verdict.label is SentimentLabel.NEGATIVE:
         deciding = min(sentences, key=lambda s: s.compound)

@@ -1,0 +1,298 @@
+"""Frames: how a whole post reads, beyond its words (issue 5, negative precision).
+
+A problem the brand put right, a for-sale ad, a warning about impostors, a third-party status
+report and a question asked for information hold complaint words but are not complaints. A
+frame rule recognises each; it shows in the explanation as a rule named "context: ..." worth
+0, and changes how the post's negative readings count. Frames are looked for only in a post
+that would otherwise be labelled negative. Sentences written for these tests, not taken from
+the labelled data.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mentionwatch.classify.domain import (
+    FRAMES,
+    PUT_RIGHT,
+    DomainResult,
+    Hit,
+    _compile_rules,
+    combine,
+    replace_frame,
+)
+from mentionwatch.classify.sentiment import (
+    FRAMED_TEXT,
+    classify_text,
+    domain_layer,
+    explain,
+)
+from mentionwatch.config import SentimentConfig
+from mentionwatch.models import Classification, SentimentLabel
+
+CONFIG = SentimentConfig()
+
+
+def verdict(text: str) -> Classification:
+    return classify_text(text, CONFIG)
+
+
+def frames_of(result: Classification) -> list[str]:
+    """The frame rules that fired, by name."""
+    return [what.split(":")[1].strip() for kind, what, _ in result.hits if "context:" in what]
+
+
+def fired(result: Classification, rule: str) -> bool:
+    return any(what.startswith(rule + ":") for _, what, _ in result.hits)
+
+
+# --- a problem put right ---------------------------------------------------------------------
+
+# Each of these reads negative without its frame (the problem's words outweigh the praise).
+PUT_RIGHT_STORIES = [
+    "Acme lost my suitcase but couriered it to the hotel that evening. Class act.",
+    "Card stolen abroad, Acme froze it and a new card arrived two days later. Impressed.",
+    "Acme lost my parcel, but the claim was approved in a day and they refunded it. Painless.",
+    "Acme double charged me, spotted it and reversed it before I noticed. Rare these days.",
+    # Longer than two sentences: the problem and its fix are sentences apart.
+    "Acme broke my screen during a repair. The manager rang me, apologised and replaced "
+    "the whole phone. Rare to see.",
+]
+
+
+@pytest.mark.parametrize("text", PUT_RIGHT_STORIES)
+def test_a_problem_put_right_and_praised_is_not_a_complaint(text: str) -> None:
+    result = verdict(text)
+    assert "a problem put right" in frames_of(result), result.hits
+    assert result.label is not SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # No praise: the fix may be late, partial or grudging.
+        "Acme lost my suitcase and couriered it to the wrong hotel",
+        # Still open, however it is praised.
+        "Brilliant, Acme replaced the router and it's still not working",
+        "Acme's router keeps dropping out, they replaced it twice. Impressed, not.",
+        # Put right only after weeks of chasing.
+        "Acme refunded me after six weeks of emails and not a word of apology. Brilliant.",
+        # Closed unanswered is no fix; praise around it is sarcasm.
+        "Amazing, Acme marked my ticket as resolved without replying",
+    ],
+)
+def test_a_fix_that_is_late_partial_or_unpraised_is_still_a_complaint(text: str) -> None:
+    result = verdict(text)
+    assert "a problem put right" not in frames_of(result), result.hits
+    assert result.label is SentimentLabel.NEGATIVE
+
+
+def test_a_problem_put_right_counts_its_praise_alone() -> None:
+    found = DomainResult(
+        valence=-1.0,
+        hits=(Hit("rule", "lost my ...: 'lost my bag'", -2.5), Hit("rule", "praise", 1.5)),
+    )
+    framed = replace_frame(found, PUT_RIGHT)
+    assert framed.valence == 1.5
+    # VADER's negative reading ("lost") is dropped too; its positive one is kept.
+    assert combine(-0.6, framed) == combine(0.0, framed) > 0
+    assert combine(0.5, framed) > combine(0.0, framed)
+
+
+# --- a for-sale ad ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Selling my Acme router, one dead port, 35 EUR",
+        "Selling my Acme console, the disc drive is broken, £60",
+        "Acme drill, battery won't charge anymore, £15 ono",
+    ],
+)
+def test_a_for_sale_ad_is_neither_complaint_nor_praise(text: str) -> None:
+    result = verdict(text)
+    assert "a for-sale ad" in frames_of(result), result.hits
+    assert result.label is SentimentLabel.NEUTRAL
+    assert result.compound == 0.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I paid £40 for the pair and the left Acme earbud died in a week",
+        "Acme is selling my details to marketers and still charging me £5 a month",
+    ],
+)
+def test_a_complaint_about_a_purchase_is_no_ad(text: str) -> None:
+    result = verdict(text)
+    assert "a for-sale ad" not in frames_of(result), result.hits
+    assert result.label is SentimentLabel.NEGATIVE
+
+
+# --- a warning for others: impostors, scam checks, third-party status reports ---------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Warning: texts claiming to be from Acme about a parcel fee are phishing.",
+        "Got an email from 'Acme Billing' saying my account is locked. Is this legit?",
+        "Beware fake Acme giveaway pages on Instagram, it's a scam to get card details.",
+        "Someone rang my dad saying they're from the Acme fraud team. Was that really you?",
+    ],
+)
+def test_a_warning_about_impostors_is_not_a_complaint(text: str) -> None:
+    result = verdict(text)
+    assert "a warning about impostors" in frames_of(result), result.hits
+    assert result.label is not SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The writer's own loss, and the brand blamed for it.
+        "Someone pretending to be Acme took £300 from my account and Acme won't refund me.",
+        # A warning that asks the brand to act.
+        "Fake Acme support accounts are everywhere. Please verify your real one, it's awful",
+        # A complaint rule in the warning: the frame yields to it.
+        "Got a fake Acme text, reported it to support, still no reply after 9 days",
+    ],
+)
+def test_a_warning_that_complains_is_still_a_complaint(text: str) -> None:
+    assert verdict(text).label is SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acme appears to be down for a lot of people in Leeds right now",
+        "Acme payments back online after a two-hour outage, per the official status page",
+        "Status: Acme EU region degraded, errors on checkout, investigating",
+        "Travel update: Acme Rail services delayed due to a signal failure at Crewe",
+    ],
+)
+def test_a_third_party_status_report_is_not_a_complaint(text: str) -> None:
+    assert verdict(text).label is not SentimentLabel.NEGATIVE
+
+
+def test_a_report_states_an_outage_rule_without_complaining() -> None:
+    # "is down" fires, but in a report it is the news, not the writer's complaint.
+    result = verdict("Acme is down for some users, according to DownDetector")
+    assert fired(result, "is down")
+    assert result.label is SentimentLabel.NEUTRAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acme appears to be down again and my whole team can't work",
+        "Status: I have been on hold with Acme for 50 minutes",
+    ],
+)
+def test_an_outage_in_ones_own_voice_is_a_complaint(text: str) -> None:
+    assert verdict(text).label is SentimentLabel.NEGATIVE
+
+
+# --- a question asked for information ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If my Acme parcel is late, is the delivery fee refunded automatically?",
+        "How long do Acme refunds usually take? Asking before I order a sofa.",
+        "Is Acme affected by the bank outage today? Want to know before I pay my staff.",
+        "Does Acme pay compensation for delays caused by strikes? Asking before I book.",
+    ],
+)
+def test_a_question_asked_for_information_is_not_a_complaint(text: str) -> None:
+    result = verdict(text)
+    assert "an informational question" in frames_of(result), result.hits
+    assert result.label is not SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If my parcel is late again, do I get anything back? Third time this month.",
+        "How long do Acme refunds usually take? I've been waiting for 5 weeks.",
+    ],
+)
+def test_a_question_that_complains_is_still_a_complaint(text: str) -> None:
+    assert verdict(text).label is SentimentLabel.NEGATIVE
+
+
+# --- complaint rules that misread a policy question or a refund received --------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Do you refund the deposit if I cancel a week before?", "want to leave"),
+        ("Is oat milk at no extra charge in every branch?", "hidden fees"),
+        ("Got my money back in my account the same day", "money back"),
+        ("Acme staff will never ask for your password", "did not authorise"),
+    ],
+)
+def test_complaint_rules_spare_what_is_no_complaint(text: str, rule: str) -> None:
+    assert not fired(verdict(text), rule)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Refund the delivery charge please, the food was cold", "want to leave"),
+        ("Surprise extra charges on every single bill", "hidden fees"),
+        ("I want my money back", "money back"),
+        ("I never asked for this upgrade", "did not authorise"),
+        ("2 stars. The app logs me out every day.", "a low rating"),
+        ("1/5, the delivery came a week late", "a low rating"),
+    ],
+)
+def test_complaint_rules_still_catch_the_complaint(text: str, rule: str) -> None:
+    result = verdict(text)
+    assert fired(result, rule), result.hits
+    assert result.label is SentimentLabel.NEGATIVE
+
+
+def test_praise_in_gamer_slang() -> None:
+    result = verdict("Sick update, the new maps are unreal")
+    assert fired(result, "praise: it is fire")
+    assert result.label is SentimentLabel.POSITIVE
+
+
+# --- when frames are looked for, and how they explain themselves ------------------------------
+
+
+def test_a_post_that_is_not_negative_is_not_framed() -> None:
+    # An ad's words, but nothing negative to lift: no frame is looked for, none is shown.
+    result = verdict("Selling my Acme speaker, works great, £30 ono")
+    assert result.label is SentimentLabel.POSITIVE
+    assert frames_of(result) == []
+
+
+def test_a_long_post_is_not_framed() -> None:
+    story = "Acme lost my suitcase but couriered it to the hotel that evening. Class act. "
+    filler = "The weather on the trip was grey and the food was fine. " * 20
+    text = story + filler
+    assert len(text) > FRAMED_TEXT
+    assert frames_of(verdict(text)) == []
+
+
+def test_the_explanation_shows_each_sentence_read_in_the_frame() -> None:
+    text = PUT_RIGHT_STORIES[-1]
+    result = verdict(text)
+    explanation = explain(text, result, CONFIG)
+    # The sentence that tells of the problem no longer counts against the post.
+    first = explanation.sentences[0]
+    assert first.sentence == "Acme broke my screen during a repair."
+    assert first.vader < 0 and first.compound == 0.0
+
+
+def test_every_frame_rule_names_a_known_frame() -> None:
+    layer = domain_layer(CONFIG)
+    frames = {rule.frame for rules in layer.frames_by_trigger.values() for rule in rules}
+    assert frames == set(FRAMES)
+    with pytest.raises(ValueError, match="not one of"):
+        _compile_rules([{"name": "x", "pattern": "x", "frame": "maybe"}], "test")
