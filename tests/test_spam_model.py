@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -278,3 +279,46 @@ def test_features_are_plain_tuples_of_bytes() -> None:
     assert found.text[:2] == (b"dm", b"me")
     assert "💰".encode() in found.text
     assert b"rule:sells in DMs" in found.other
+
+
+def test_the_phone_pre_check_never_hides_a_phone_number() -> None:
+    """`_fold` tries the phone pattern only where `_PHONE_CORE` finds its last two groups of
+    digits: on any text where the pattern matches, the pre-check must find something too."""
+    rng = random.Random(7)
+    pieces = ["+44", "+1", "1", "(020)", "(0161)", "020", "555", "0123", "12345", "4567"]
+    pieces += ["-", ".", " ", "  ", "x", "ext", ":", "/", "", "\u0663\u0664\u0665", "2024-05-01"]
+    texts = [
+        "call +44 20 7946 0958 now",
+        "(555) 123-4567",
+        "1.800.555.0199",
+        "order 12345678 placed 2024-05-01",
+    ]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 9))) for _ in range(20_000)]
+    phones = [text for text in texts if spam_model._PHONE.search(text)]
+    assert len(phones) > 1000  # the generator does write phone numbers
+    for text in texts:
+        assert (spam_model._PHONE.search(text) is None) or spam_model._PHONE_CORE.search(text)
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        ("Zentel",),
+        ("Zentel", "Zentel Cloud"),
+        ("Zen*", "ZT"),
+        ('"Zentel Cloud"', "cloud"),
+        ("Zoë",),
+    ],
+)
+def test_the_brand_name_is_folded_as_the_pattern_would(terms: tuple[str, ...]) -> None:
+    """`_BrandName.sub` finds the names' first words with `str.find` and tries the pattern
+    only there: on any text it must give exactly `pattern.sub`'s result."""
+    brand = spam_model._brand_name(terms)
+    assert brand is not None
+    rng = random.Random(3)
+    pieces = ["Zentel", "zentel", "ZENTEL", "Zen", "zenith", "ZT", "zt", "Cloud", "cloud", "Zoë"]
+    pieces += ["@Zentel", "#zentel", "zentel.com", "x.zentel", "-zentel", "zentel-", "_zt", "ǅ"]
+    pieces += [" ", "  ", "\n", ".", ",", "'s", "s", "é", "ZentelZentel", "Zentel.", "ztzt"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert brand.sub(" zzbrandzz ", text) == brand.pattern.sub(" zzbrandzz ", text), text

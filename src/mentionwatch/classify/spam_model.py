@@ -100,6 +100,10 @@ _MONEY = re.compile(
 _PHONE = re.compile(
     r"(?:(?:\+\d{1,3}|\b1)[\s.-]?)?(?:\(\d{3,4}\)|\b\d{3,5})[\s.-]?\d{3}[\s.-]?\d{3,4}(?!\d)"
 )
+#: What every `_PHONE` match holds (its last two groups of digits). `_PHONE` opens with an
+#: optional group, so `re` tries it at every position of the text; this opens with a digit,
+#: which `re` skips to: most posts with nine digits (dates, order numbers) have no such run.
+_PHONE_CORE = re.compile(r"\d{3}[\s.-]?\d{3}")
 _DIGITS = b"0123456789"
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
 #: The first byte of a character outside the Basic Multilingual Plane (most emoji), in UTF-8.
@@ -114,19 +118,59 @@ _WORD_TABLE = bytes(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _BrandName:
+    """The brand's name as a pattern, and a faster way to replace it in ASCII text."""
+
+    pattern: re.Pattern[str]
+    #: Each term's first word, lower-cased, when all are ASCII. Every match of `pattern`
+    #: starts where one of them does (it ignores case, which in ASCII text is `str.lower`).
+    openings: tuple[str, ...] | None
+
+    def sub(self, replacement: str, text: str) -> str:
+        """`pattern.sub(replacement, text)`. The pattern's look-behind and ignored case
+        leave `re` no literal to skip to, so in ASCII text the openings are found with
+        `str.find` and the pattern is tried only there, leftmost first, as `re.sub` would."""
+        if self.openings is None or not text.isascii():
+            return self.pattern.sub(replacement, text)
+        lower = text.lower()
+        starts = sorted({at for opening in self.openings for at in _occurrences(lower, opening)})
+        parts: list[str] = []
+        end = 0
+        for at in starts:
+            found = self.pattern.match(text, at) if at >= end else None
+            if found is not None:
+                parts += (text[end:at], replacement)
+                end = found.end()
+        return "".join((*parts, text[end:])) if parts else text
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    found = []
+    at = text.find(word)
+    while at != -1:
+        found.append(at)
+        at = text.find(word, at + 1)
+    return found
+
+
 @functools.lru_cache(maxsize=16)
-def _brand_name(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+def _brand_name(terms: tuple[str, ...]) -> _BrandName | None:
     """The brand's terms as whole words ("Acme", "Acme Cloud", "Acme*"), not a handle, a
     hashtag or part of a link."""
     names = []
+    openings = []
     for term in terms:
         words = term.strip().strip('"').strip().rstrip("*").split()
         if words:
             ending = r"\w*" if term.strip().endswith("*") else r"(?!\w)"
             names.append(r"\s+".join(map(re.escape, words)) + ending)
+            openings.append(words[0].lower())
     if not names:
         return None
-    return re.compile(rf"(?<![\w@#./-])(?:{'|'.join(names)})(?![.-]\w)", re.IGNORECASE)
+    pattern = re.compile(rf"(?<![\w@#./-])(?:{'|'.join(names)})(?![.-]\w)", re.IGNORECASE)
+    ascii_only = all(opening.isascii() for opening in openings)
+    return _BrandName(pattern, tuple(openings) if ascii_only else None)
 
 
 def _fold(text: str, brand_terms: tuple[str, ...]) -> str:
@@ -141,7 +185,7 @@ def _fold(text: str, brand_terms: tuple[str, ...]) -> str:
     if _CURRENCY.search(text):
         text = _MONEY.sub(" zzmoneyzz ", text)
     raw = text.encode("utf-8", "replace")
-    if len(raw) - len(raw.translate(None, _DIGITS)) >= 9:
+    if len(raw) - len(raw.translate(None, _DIGITS)) >= 9 and _PHONE_CORE.search(text):
         text = _PHONE.sub(" zzphonezz ", text)
     brand = _brand_name(brand_terms) if brand_terms else None
     if brand is not None:
