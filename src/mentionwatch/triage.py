@@ -3,7 +3,6 @@ labels people gave. The CLI calls these; the SQL is the store's, the scoring the
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections import deque
@@ -21,7 +20,7 @@ from mentionwatch.evaluate import LabelEvaluation, evaluate_labels
 from mentionwatch.models import Classification, RescoreReport, StoredMention
 from mentionwatch.store import Store
 from mentionwatch.store.queries import RescoreRow, verdict_columns
-from mentionwatch.store.rows import signals_from_json
+from mentionwatch.store.rows import signals_from_json, signals_json
 
 #: Mentions re-scored per transaction: a scan waiting for the write lock waits one batch.
 RESCORE_BATCH = 1000
@@ -157,7 +156,7 @@ def score_batch(
         new = verdict_columns(
             rescored_verdict(str(title), str(text), signals, thresholds, brand_terms)
         )
-        old[6] = json.dumps(list(signals))
+        old[6] = signals_json(signals)  # as `verdict_columns` writes them, to compare
         if new != tuple(old):
             changed.append((*new, mention_id, updated_at))
             labels += new[1] != old[1]

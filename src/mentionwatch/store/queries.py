@@ -37,6 +37,7 @@ from mentionwatch.store.rows import (
     MENTION_COLUMNS,
     hits_json,
     row_to_mention,
+    signals_json,
 )
 from mentionwatch.store.workflow import WorkflowQueries
 from mentionwatch.text import canonical_url
@@ -109,7 +110,7 @@ def verdict_columns(verdict: Classification) -> tuple[object, ...]:
         verdict.vader_compound,
         int(verdict.question),
         int(verdict.spam),
-        json.dumps(list(verdict.spam_signals)),
+        signals_json(verdict.spam_signals),
         hits_json(verdict.hits),
     )
 
@@ -883,7 +884,9 @@ class Store(WorkflowQueries, ArchiveQueries):
         """The mentions with `after_id < id <= through_id`, by id, as `rescore` needs them:
         the text to score, the verdict columns to compare with, and `updated_at` (the version
         of the text the new verdict will be about)."""
-        rows = self.db.execute(
+        cursor = self.db.cursor()
+        cursor.row_factory = None  # plain tuples: they travel to worker processes
+        rows: list[RescoreRow] = cursor.execute(
             """
             SELECT id, title, text, compound, label, snippet, vader_compound, question,
                    spam, spam_signals, explanation, updated_at
@@ -891,7 +894,7 @@ class Store(WorkflowQueries, ArchiveQueries):
             """,
             (after_id, through_id),
         ).fetchall()
-        return [tuple(row) for row in rows]  # plain tuples: they travel to worker processes
+        return rows
 
     def save_rescored(self, changed: Sequence[tuple[object, ...]]) -> int:
         """Write new verdicts: each item is the eight verdict columns (`_verdict_columns`

@@ -22,7 +22,13 @@ EFFECTIVE_SPAM = "coalesce(spam_mark, spam)"
 EFFECTIVE_LABEL = "coalesce(human_label, label)"
 
 
+# The JSON columns are written and compared for every mention a scan stores or a rescore
+# reads, and most hold an empty list: that one is spelled out rather than encoded each time.
+
+
 def hits_json(hits: Sequence[tuple[str, str, float]]) -> str:
+    if not hits:
+        return "[]"
     return json.dumps([{"kind": k, "what": w, "valence": v} for k, w, v in hits])
 
 
@@ -32,8 +38,12 @@ def hits_from_json(value: str | None) -> tuple[tuple[str, str, float], ...]:
     return tuple((h["kind"], h["what"], float(h["valence"])) for h in json.loads(value))
 
 
+def signals_json(signals: Sequence[str]) -> str:
+    return json.dumps(list(signals)) if signals else "[]"
+
+
 def signals_from_json(value: str | None) -> tuple[str, ...]:
-    return tuple(json.loads(value)) if value else ()
+    return tuple(json.loads(value)) if value and value != "[]" else ()
 
 
 def row_to_mention(row: sqlite3.Row) -> StoredMention:
