@@ -18,10 +18,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from mentionwatch.alerts import send_alerts
-from mentionwatch.classify.duplicates import as_copied_spam, copied_across_accounts
+from mentionwatch.classify.duplicates import as_copied_spam, copied_by_key
 from mentionwatch.classify.handles import is_brand_handle
 from mentionwatch.classify.match import TermMatcher, compile_matcher
 from mentionwatch.classify.sentiment import text_to_score
+from mentionwatch.classify.spam import normalized_for_duplicates
 from mentionwatch.classify.verdict import assess
 from mentionwatch.config import BrandConfig, Config, SentimentConfig, SourceConfig
 from mentionwatch.errors import ScanLockedError, SourceError
@@ -77,24 +78,17 @@ def relevant_and_scored(
     """Drop posts that do not name the brand; give the rest their full verdict (sentiment,
     spam, question) and spot the brand's own. Within the poll, the same text from many
     accounts is spam. Pure."""
-    return with_copies_marked(scored_one_by_one(mentions, matcher, brand, thresholds))
-
-
-def scored_one_by_one(
-    mentions: Sequence[Mention],
-    matcher: TermMatcher,
-    brand: BrandConfig,
-    thresholds: SentimentConfig,
-) -> list[ScoredMention]:
-    """The part of `relevant_and_scored` that looks at one post at a time. Pure."""
-    return with_verdicts(mentions, judged(as_posts(mentions), matcher, brand, thresholds))
+    found = judged(as_posts(mentions), matcher, brand, thresholds)
+    return with_copies_marked(with_verdicts(mentions, found), found)
 
 
 #: A post as `judged` reads it: title, text, author, kind.
 Post = tuple[str, str, str | None, str]
 #: A post that names the brand, judged: its position among the posts given, the term that
-#: matched, its verdict, and whether one of the brand's own accounts posted it.
-Judged = tuple[int, str, Classification, bool]
+#: matched, its verdict, whether one of the brand's own accounts posted it, and the text it
+#: is compared by to spot copies (`normalized_for_duplicates`; "" for a post never compared:
+#: the brand's own, or one without an author).
+Judged = tuple[int, str, Classification, bool, str]
 
 
 def as_posts(mentions: Sequence[Mention]) -> list[Post]:
@@ -105,14 +99,19 @@ def judged(
     posts: Sequence[Post], matcher: TermMatcher, brand: BrandConfig, thresholds: SentimentConfig
 ) -> list[Judged]:
     """Drop the posts that do not name the brand and judge the others. Plain tuples in and
-    out: a scan's worker processes run this, and what crosses the pipe is pickled twice."""
+    out: a scan's worker processes run this, and what crosses the pipe is pickled twice.
+    Copies are counted across the whole poll afterwards (`with_copies_marked`), but each
+    post's text is normalized for that here, in the worker."""
     found: list[Judged] = []
     for position, (title, text, author, kind) in enumerate(posts):
         term = matcher.match(title, text)
         if term is None:
             continue
-        verdict = assess(text_to_score(title, text), thresholds, brand.terms)
-        found.append((position, term, verdict, is_brand_handle(author, brand.handles_for(kind))))
+        scored = text_to_score(title, text)
+        verdict = assess(scored, thresholds, brand.terms)
+        own = is_brand_handle(author, brand.handles_for(kind))
+        compared = normalized_for_duplicates(scored) if author and not own else ""
+        found.append((position, term, verdict, own, compared))
     return found
 
 
@@ -120,21 +119,16 @@ def with_verdicts(mentions: Sequence[Mention], found: Sequence[Judged]) -> list[
     """The judged posts (`judged`) as scored mentions, with the term that matched."""
     return [
         ScoredMention(replace(mentions[position], matched_term=term), verdict, own)
-        for position, term, verdict, own in found
+        for position, term, verdict, own, _ in found
     ]
 
 
-def with_copies_marked(kept: list[ScoredMention]) -> list[ScoredMention]:
-    """The same text from many accounts in one poll is spam. The brand's own accounts may
-    well post one announcement everywhere, and that is not. Pure."""
-    others = [
-        (position, item.mention.author, text_to_score(item.mention.title, item.mention.text))
-        for position, item in enumerate(kept)
-        if not item.own
-    ]
-    copied = copied_across_accounts([(author, text) for _, author, text in others])
-    for position, accounts in copied.items():
-        index = others[position][0]
+def with_copies_marked(kept: list[ScoredMention], found: Sequence[Judged]) -> list[ScoredMention]:
+    """The same text from many accounts in one poll is spam (`kept`: the posts `found`, as
+    scored mentions, in the same order). The brand's own accounts may well post one
+    announcement everywhere, and that is not. Pure."""
+    compared = [(item.mention.author, key) for item, (*_, key) in zip(kept, found, strict=True)]
+    for index, accounts in copied_by_key(compared).items():
         kept[index] = replace(kept[index], verdict=as_copied_spam(kept[index].verdict, accounts))
     return kept
 
@@ -184,11 +178,11 @@ class PollScorer:
             )
         )
         found = [
-            (start + position, term, verdict, own)
+            (start + position, term, verdict, own, compared)
             for start, part in zip(starts, parts, strict=True)
-            for position, term, verdict, own in part
+            for position, term, verdict, own, compared in part
         ]
-        return with_copies_marked(with_verdicts(mentions, found))
+        return with_copies_marked(with_verdicts(mentions, found), found)
 
     def _start_pool(self) -> ProcessPoolExecutor:
         self._pool = ProcessPoolExecutor(max_workers=self.workers)

@@ -38,13 +38,18 @@ def copied_across_accounts(posts: Sequence[tuple[str | None, str]]) -> dict[int,
     """For (author, text) posts: index -> how many distinct accounts posted that same text,
     for every post whose text came from at least `MIN_ACCOUNTS` accounts. Posts without an
     author never make a group (nothing says they are different accounts)."""
+    return copied_by_key(
+        [(author, normalized_for_duplicates(text) if author else "") for author, text in posts]
+    )
+
+
+def copied_by_key(posts: Sequence[tuple[str | None, str]]) -> dict[int, int]:
+    """`copied_across_accounts` for (author, normalized text) posts: a scan normalizes each
+    post's text in the worker process that judges it."""
     groups: dict[str, list[int]] = {}
     authors: dict[str, set[str]] = {}
-    for index, (author, text) in enumerate(posts):
-        if not author:
-            continue
-        key = normalized_for_duplicates(text)
-        if len(key) < MIN_LENGTH:
+    for index, (author, key) in enumerate(posts):
+        if not author or len(key) < MIN_LENGTH:
             continue
         groups.setdefault(key, []).append(index)
         authors.setdefault(key, set()).add(author.casefold())

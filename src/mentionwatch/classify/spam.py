@@ -2139,8 +2139,12 @@ def _weigh(post: _Post, fired: list[Signal]) -> SpamVerdict:
     return SpamVerdict(score >= SPAM_THRESHOLD, round(score, 2), names)
 
 
+_FOLDED_FOR_DUPLICATES = re.compile(r"https?://\S+|@\w+|#\w+|\d+")
+_WORDS_FOR_DUPLICATES = re.compile(r"\w+")
+
+
 def normalized_for_duplicates(text: str) -> str:
     """The text with mentions, links and numbers folded: copy-paste spam posted by many
     accounts normalises to the same string."""
-    folded = re.sub(r"https?://\S+|@\w+|#\w+|\d+", " ", text.lower())
-    return " ".join(re.findall(r"\w+", folded))
+    folded = _FOLDED_FOR_DUPLICATES.sub(" ", text.lower())
+    return " ".join(_WORDS_FOR_DUPLICATES.findall(folded))
