@@ -178,12 +178,13 @@ def test_the_explanation_names_every_hit_with_its_valence() -> None:
 
 
 def test_skipping_vader_when_no_lexicon_word_occurs_changes_nothing() -> None:
-    """The shortcut in `_score` must give exactly VADER's compound, on every labelled post
-    and on every sentence of them (emoticons, hyphens, caps, boosters, idioms included)."""
+    """The VADER figure the classifier scores a part with (`_scored_post`) must be exactly
+    VADER's compound, on every labelled post and on every sentence of them (emoticons,
+    hyphens, caps, boosters, idioms included)."""
     import json
     from pathlib import Path
 
-    from mentionwatch.classify.sentiment import _score
+    from mentionwatch.classify.sentiment import _scored_post
     from mentionwatch.text import split_sentences
 
     data = Path(__file__).parent / "data"
@@ -196,7 +197,8 @@ def test_skipping_vader_when_no_lexicon_word_occurs_changes_nothing() -> None:
     layer = domain_layer(CONFIG)
     for text in texts:
         for piece in [text, *split_sentences(text)]:
-            assert _score(piece, layer)[0] == vader_compound(piece), piece
+            scored, _, _ = _scored_post(piece, [piece], layer, CONFIG)
+            assert scored[0][0] == vader_compound(piece), piece
 
 
 def test_the_vader_fast_path_is_exactly_polarity_scores() -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from mentionwatch.classify import vader
 from mentionwatch.classify.domain import TOKEN, tokens_of
-from mentionwatch.classify.sentiment import _score, analyzer, domain_layer, vader_compound
+from mentionwatch.classify.sentiment import _scored_post, analyzer, domain_layer, vader_compound
 from mentionwatch.config import SentimentConfig
 from mentionwatch.text import split_sentences
 
@@ -169,16 +169,22 @@ def test_quirks_are_kept(text: str) -> None:
 
 
 def test_the_classifier_uses_exactly_vaders_compound() -> None:
-    """The classifier's VADER figure (`vader_compound`, and `_score` that the classifier
-    runs on a short post or on each sentence) is exactly `polarity_scores`'s compound."""
-    layer = domain_layer(SentimentConfig())
+    """The classifier's VADER figure (`vader_compound`, and `_scored_post` that the
+    classifier runs on a short post whole or on each sentence of a long one) is exactly
+    `polarity_scores`'s compound."""
+    thresholds = SentimentConfig()
+    layer = domain_layer(thresholds)
     texts = labelled_texts() + demo_texts() + list(generated_texts(800, 4))
     for text in texts:
         for piece in [text, *split_sentences(text)]:
             expected = analyzer().polarity_scores(piece)["compound"]
             assert repr(vader_compound(piece)) == repr(expected), piece
-            if piece.strip():
-                assert repr(_score(piece, layer)[0]) == repr(expected), piece
+        for parts in ([text], split_sentences(text)):
+            if parts and all(part.strip() for part in parts):
+                scored, _, _ = _scored_post(text, parts, layer, thresholds)
+                for part, (vader, _) in zip(parts, scored, strict=True):
+                    expected = analyzer().polarity_scores(part)["compound"]
+                    assert repr(vader) == repr(expected), part
 
 
 def test_the_fast_tokeniser_is_exactly_the_token_pattern() -> None:

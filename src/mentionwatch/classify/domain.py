@@ -27,7 +27,7 @@ import functools
 import math
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any, NamedTuple
@@ -546,11 +546,17 @@ def reports(lower: str, tokens: set[str]) -> bool:
     """Whether a text (lower-cased, with its tokens) reads as a third-person report: an
     announcement, results, a status bot, a monitor, a status or travel update; never someone
     speaking for themselves."""
-    if ":" in lower and not tokens.isdisjoint(_HEADER_WORDS) and _HEADER.match(lower):
-        return tokens.isdisjoint(_OWN_VOICE)
-    if tokens.isdisjoint(_REPORTING_WORDS):
+    return reports_in(lower, (tokens,))
+
+
+def reports_in(lower: str, token_sets: Sequence[set[str]]) -> bool:
+    """`reports` for a text read in parts (a post's sentences, each with its tokens): the
+    parts' tokens together are the text's, looked through without building their union."""
+    if ":" in lower and not all(map(_HEADER_WORDS.isdisjoint, token_sets)) and _HEADER.match(lower):
+        return all(map(_OWN_VOICE.isdisjoint, token_sets))
+    if all(map(_REPORTING_WORDS.isdisjoint, token_sets)):
         return False
-    return tokens.isdisjoint(_OWN_VOICE) and _REPORTING.search(lower) is not None
+    return all(map(_OWN_VOICE.isdisjoint, token_sets)) and _REPORTING.search(lower) is not None
 
 
 def _compile_rules(

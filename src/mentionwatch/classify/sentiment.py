@@ -23,6 +23,7 @@ from mentionwatch.classify.domain import (
     frame_holds,
     replace_frame,
     reports,
+    reports_in,
     tokens_of,
 )
 from mentionwatch.classify.vader import compound as exact_compound
@@ -101,16 +102,6 @@ def domain_layer(thresholds: SentimentConfig) -> DomainLayer:
     return layer
 
 
-def _score(
-    text: str, layer: DomainLayer, reported: bool | None = None
-) -> tuple[float, DomainResult]:
-    """VADER's compound and the domain layer's finding for one text (`reported`: whether
-    the post it comes from reads as a report, when the caller knows)."""
-    lower = text.lower()
-    found = layer.assess(text, lower, set(tokens_of(lower)), reported)
-    return exact_compound(text), found
-
-
 def _scored_post(
     text: str, parts: list[str], layer: DomainLayer, thresholds: SentimentConfig
 ) -> tuple[list[tuple[float, DomainResult]], list[float], tuple[Hit, ...]]:
@@ -118,15 +109,19 @@ def _scored_post(
     parts (`[text]`: whole), each part's compound, and the hits of the frame the post was
     read in (if any)."""
     lower = text.lower()
-    tokens = set(tokens_of(lower))
-    if len(parts) == 1:
-        scored = [(exact_compound(text), layer.assess(text, lower, tokens))]
-    else:
-        # A report is one voice from start to end: "X announced ... The airline says ...".
-        reported = reports(lower, tokens)
-        scored = [_score(part, layer, reported) for part in parts]
+    lowers = [lower] if len(parts) == 1 else [part.lower() for part in parts]
+    token_sets = [set(tokens_of(part)) for part in lowers]
+    # A report is one voice from start to end: "X announced ... The airline says ...". The
+    # post's tokens are its parts' together: no token spans what `split_sentences` drops
+    # (whitespace, and closing quotes after a full stop), so the post is read only once.
+    reported = None if len(parts) == 1 else reports_in(lower, token_sets)
+    scored = [
+        (exact_compound(part), layer.assess(part, part_lower, part_tokens, reported))
+        for part, part_lower, part_tokens in zip(parts, lowers, token_sets, strict=True)
+    ]
     scores = [combine(vader, found) for vader, found in scored]
     if _compound_of(scores) <= thresholds.negative:
+        tokens = token_sets[0] if len(token_sets) == 1 else set().union(*token_sets)
         framing = _in_frame(text, lower, tokens, layer, scored)
         if framing is not None:
             in_frame, frame_hits = framing
