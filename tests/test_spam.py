@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mentionwatch.classify.patterns import compile_search
 from mentionwatch.classify.spam import (
     _LINK,
     NOT_SPAM,
@@ -21,7 +22,6 @@ from mentionwatch.classify.spam import (
     SPAM_THRESHOLD,
     _hosts,
     _ungated_verdict,
-    compile_search,
     normalized_for_duplicates,
     spam_verdict,
 )

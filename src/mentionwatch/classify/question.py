@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from mentionwatch.classify.spam import compile_search
+from mentionwatch.classify.patterns import compile_search
 
 _INTERROGATIVE_OPENING = re.compile(
     r"(?:^|[.!?]\s+|\n)\s*(?:@\w+\s+|hey\s+@?\w+,?\s+|hi\s+@?\w+,?\s+)?"
@@ -25,7 +25,7 @@ _ASKING_PHRASE_PATTERN = (
     r"what(?:'s| is) the (?:best|easiest|way))\b"
 )
 _ASKING_PHRASE = re.compile(_ASKING_PHRASE_PATTERN, re.IGNORECASE)
-#: The same, searched fast in the lower-cased text (see `spam.compile_search`).
+#: The same, searched fast in the lower-cased text (see `patterns.compile_search`).
 _asks_with_a_phrase = compile_search(_ASKING_PHRASE_PATTERN)
 # A question mark after at least three words of the same sentence: a real question. (The
 # pattern, kept as the definition; `_asks_in_a_sentence` answers the same without its
