@@ -24,25 +24,29 @@ word pairs, shapes and which signals fired. It makes the post spam when its prob
 reaches the threshold chosen by cross-validation, unless the post warns about or reports a
 scam; its explanation joins the signals (`model 0.93: "whatsapp", "dm me", <money>`).
 
-Speed: most posts have no spam cue at all. A signal is a few small rules, each hung on cue
-words: a post is split into lower-case ASCII words with one `bytes.translate` and one `split`,
-and only the rules whose words occur in it (or that look at links, when it has a link) run their
-pattern. A post with no cue word costs about a microsecond. A pattern is searched with
-`compile_search`, which finds the words a match must open with by `str.find` first: a regex led
-by `\\b` would otherwise be tried at every position, tens of microseconds a rule on a 500-word
-post.
+Speed: most posts have no spam cue at all. A signal is a few small rules, each a pattern or a
+function: a post is split into lower-case ASCII words with one `bytes.translate` and one
+`split`, and a pattern runs only when the post holds the words a match of it needs. Those are
+read from the pattern itself (`patterns.words_needed`), branch by branch: "\\bsupport team
+here\\b" runs on a post with "support" and "here", not on every post that says "support". A
+function rule runs on the words written with it, or on a link or a crowd of tags. A post with
+no such word costs about a microsecond. A pattern is searched with `compile_search`, which
+finds the words a match must open with by `str.find` first: a regex led by `\\b` would
+otherwise be tried at every position, tens of microseconds a rule on a 500-word post.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from mentionwatch.classify.hosts import TLDS
 from mentionwatch.classify.other_use import CUE_WORDS as _OTHER_USE_WORDS
 from mentionwatch.classify.other_use import other_use_matcher
-from mentionwatch.classify.patterns import compile_search
+from mentionwatch.classify.patterns import branches_of, compile_search, words_needed
 from mentionwatch.classify.spam_model import explanation, load_model, worth_reading
 from mentionwatch.classify.spam_model import features as model_features
 from mentionwatch.classify.spam_model import logit as model_logit
@@ -68,7 +72,10 @@ class _Post:
 class Rule:
     """One way a signal fires. `test` runs only when the post has one of `words` (lower-case
     ASCII words), and one of `and_words` when given, and one of the characters `chars` when
-    given; a rule with `on_link` also runs whenever the post has a link."""
+    given; a rule with `on_link` also runs whenever the post has a link. A rule written as a
+    pattern (`_re`) runs on the words read from its pattern instead (see `_gates`): its
+    `words` say what it is about, and would serve a branch whose words cannot be read
+    (tests/test_patterns.py keeps there being none)."""
 
     words: frozenset[bytes]
     test: Callable[[_Post], bool]
@@ -107,9 +114,14 @@ def _names(names: str) -> frozenset[str]:
 
 
 def _search(pattern: str) -> Callable[[_Post], bool]:
-    found = compile_search(pattern)  # on the lower-cased text
+    """A test that searches the post's lower-cased text for `pattern`, compiled on its first
+    use: a process that classifies a few posts compiles only the patterns they reach."""
+    found: Callable[[str], bool] | None = None
 
     def test(post: _Post) -> bool:
+        nonlocal found
+        if found is None:
+            found = compile_search(pattern)
         return found(post.low)
 
     return test
@@ -373,8 +385,8 @@ SIGNALS: tuple[Signal, ...] = (
             # "Get paid to test apps, $25 per test"
             _re(
                 "paid",
-                rf"\bget paid (?:to|for)\b[^.!?\n]{{0,40}}{_AMOUNT}|{_AMOUNT}\s*(?:per|/|for "
-                rf"(?:every|each))\s*(?:\w+\s+)?(?:test|review|task|survey|post|video|click|like)\b",
+                rf"\bget paid (?:to|for)\b[^.!?\n]{{0,40}}{_AMOUNT}|{_AMOUNT}\s*(?:per\b|/|for "
+                rf"(?:every|each)\b)\s*(?:\w+\s+)?(?:test|review|task|survey|post|video|click|like)\b",
                 chars=_MONEY,
             ),
             # "Part time job, ₹3000-₹8000/day", "recruiting online assistants, $400/week"
@@ -1139,7 +1151,7 @@ SIGNALS: tuple[Signal, ...] = (
                 "apply",
                 r"\bapply (?:now|here|today|immediately)\b"
                 r"|\bapply with your (?:bank|card|account|banking|payment|personal) details\b"
-                r"|\bapply(?: online)?\s*(?::|at|on|via)\s*(?:https?://)?[a-z0-9-]+\.[a-z]{2,}",
+                r"|\bapply(?: online)?(?:\s*:|\s+(?:at|on|via))\s*(?:https?://)?[a-z0-9-]+\.[a-z]{2,}",
             ),
         ),
     ),
@@ -1746,31 +1758,101 @@ SIGNALS: tuple[Signal, ...] = (
 )
 
 
-_Candidate = tuple[Signal, Rule]
+class _Gate(NamedTuple):
+    """A test the rules run on a post that has the word the gate is filed under, a word of
+    each set of `also_needed`, and one of `chars` when given."""
+
+    signal: Signal
+    test: Callable[[_Post], bool]
+    also_needed: tuple[frozenset[bytes], ...] = ()
+    chars: str = ""
 
 
-def _index() -> tuple[
-    dict[bytes, tuple[_Candidate, ...]], tuple[_Candidate, ...], tuple[_Candidate, ...]
-]:
-    """Each rule under each of its words, the rules that look at links and those that look
-    at tags."""
-    by_word: dict[bytes, list[_Candidate]] = {}
-    on_link: list[_Candidate] = []
-    on_tags: list[_Candidate] = []
+#: Words on most posts: a gate filed under one of them would let most posts through, so a
+#: branch is filed under another word it needs when it has one (for speed only: the answer is
+#: the same under any word a match needs).
+_COMMON_WORDS = _words(
+    "a an the i me my we us our you your ur he she they it its this that these those to in on at "
+    "of for by with from as and or but if so is are was were be been am have has had do does did "
+    "can could will would should not no just get got up out now here there what how why when "
+    "all any one more very too also about over only than then support help app time people users "
+    "customer version account order day today week month back new"
+)
+
+
+def _filed_under(needed: Sequence[frozenset[bytes]]) -> frozenset[bytes]:
+    """Which of the sets of words a branch needs (one word of each) to file it under: the one
+    with fewest common words, then the smallest."""
+    return min(needed, key=lambda words: (len(words & _COMMON_WORDS), len(words), sorted(words)))
+
+
+class _Gates(NamedTuple):
+    by_word: dict[bytes, tuple[_Gate, ...]]
+    on_link: tuple[_Gate, ...]
+    on_tags: tuple[_Gate, ...]
+    #: The words gates are filed under, and those of a link: a post with none, no link and
+    #: no crowd of tags is not spam, at the cost of one set intersection.
+    cue_words: frozenset[bytes]
+    #: Every word any gate looks at.
+    gate_words: frozenset[bytes]
+
+
+@functools.cache
+def _gates() -> _Gates:
+    """The rules filed under the words they need, built once, on the first post (reading the
+    patterns costs tens of milliseconds, which a command that classifies nothing should not pay).
+
+    A rule written as a pattern (`_re`) is filed branch by branch: each alternative of the
+    pattern under the words a match of it needs (`patterns.words_needed`), so that "\\bsupport
+    team here\\b" runs on a post with both "support" and "here", not on every post with
+    "support". A branch whose words cannot be read, and a rule written as a function, are
+    filed under the words written with the rule."""
+    by_word: dict[bytes, list[_Gate]] = {}
+    on_link: list[_Gate] = []
+    on_tags: list[_Gate] = []
     for signal in SIGNALS:
         for rule in signal.rules:
             if rule.on_link:
-                on_link.append((signal, rule))
+                on_link.append(_Gate(signal, rule.test))
             if rule.on_tags:
-                on_tags.append((signal, rule))
-            for word in rule.words:
-                by_word.setdefault(word, []).append((signal, rule))
-    return {w: tuple(r) for w, r in by_word.items()}, tuple(on_link), tuple(on_tags)
+                on_tags.append(_Gate(signal, rule.test))
+            for branch, needed in _branches(rule):
+                test = rule.test if branch is None else _search(branch)
+                if needed is None:  # the words written with the rule
+                    needed = (rule.words, rule.and_words) if rule.and_words else (rule.words,)
+                filed = _filed_under(needed)
+                gate = _Gate(signal, test, tuple(w for w in needed if w is not filed), rule.chars)
+                for word in filed:
+                    by_word.setdefault(word, []).append(gate)
+    gate_words = set(by_word)
+    for gates in by_word.values():
+        for gate in gates:
+            gate_words.update(*gate.also_needed)
+    return _Gates(
+        {word: tuple(gates) for word, gates in by_word.items()},
+        tuple(on_link),
+        tuple(on_tags),
+        frozenset(by_word) | _LINK_WORDS,
+        frozenset(gate_words) | _LINK_WORDS,
+    )
 
 
-_RULES_BY_WORD, _LINK_RULES, _TAG_RULES = _index()
-#: Every word a rule hangs on, and the words of a link: the cheap gate.
-_CUE_WORDS: frozenset[bytes] = frozenset(_RULES_BY_WORD) | _LINK_WORDS
+def _branches(rule: Rule) -> list[tuple[str | None, tuple[frozenset[bytes], ...] | None]]:
+    """A pattern rule's branches with the words each needs (None: not read); a function rule
+    as one branch (None) that needs the words written with it."""
+    if not rule.pattern:
+        return [(None, None)] if rule.words else []
+    return [
+        (branch, None if needed is None else tuple(_encoded(words) for words in needed))
+        for branch in branches_of(rule.pattern)
+        for needed in (words_needed(branch),)
+    ]
+
+
+def _encoded(words: frozenset[str]) -> frozenset[bytes]:
+    return frozenset(word.encode() for word in words)
+
+
 _ORDER = {signal.name: i for i, signal in enumerate(SIGNALS)}
 
 # Lower-case ASCII letters and digits stay, everything else (punctuation, "£", emoji) is a space.
@@ -1843,8 +1925,9 @@ def spam_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
 
 def rule_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
     """The rules' verdict alone: every signal that fired, weighed and discounted."""
+    gates = _gates()
     words = text.encode("utf-8", "replace").translate(_WORD_TABLE).split()
-    cues = _CUE_WORDS.intersection(words)
+    cues = gates.cue_words.intersection(words)
     domainish = _DOMAINISH.search(text) is not None
     crowded = _crowded(text)
     if not cues and not domainish and not crowded:
@@ -1852,20 +1935,23 @@ def rule_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
     linked = domainish or not _LINK_WORDS.isdisjoint(cues)
     low = text.lower()
     post = _Post(text, low, _hosts(low) if linked else (), other_use_matcher(tuple(brand_terms)))
+    known = gates.gate_words.intersection(words)
     fired: dict[str, Signal] = {}
-    candidates = [pair for word in cues for pair in _RULES_BY_WORD.get(word, ())]
+    tried: set[Callable[[_Post], bool]] = set()
+    candidates = [gate for word in cues for gate in gates.by_word.get(word, ())]
     if post.hosts:
-        candidates.extend(_LINK_RULES)
+        candidates.extend(gates.on_link)
     if crowded:
-        candidates.extend(_TAG_RULES)
-    for signal, rule in candidates:
-        if signal.name in fired:
+        candidates.extend(gates.on_tags)
+    for signal, test, also_needed, chars in candidates:
+        if signal.name in fired or test in tried:
             continue
-        if rule.and_words and rule.and_words.isdisjoint(words):
+        if also_needed and any(words.isdisjoint(known) for words in also_needed):
             continue
-        if rule.chars and not any(c in text for c in rule.chars):
+        if chars and not any(c in text for c in chars):
             continue
-        if rule.test(post):
+        tried.add(test)
+        if test(post):
             fired[signal.name] = signal
     return _weigh(post, sorted(fired.values(), key=lambda s: _ORDER[s.name]))
 
