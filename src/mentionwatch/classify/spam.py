@@ -1790,10 +1790,8 @@ class _Gates(NamedTuple):
     by_word: dict[bytes, tuple[_Gate, ...]]
     on_link: tuple[_Gate, ...]
     on_tags: tuple[_Gate, ...]
-    #: The words gates are filed under, and those of a link: a post with none, no link and
-    #: no crowd of tags is not spam, at the cost of one set intersection.
-    cue_words: frozenset[bytes]
-    #: Every word any gate looks at.
+    #: Every word any gate looks at, and those of a link: one set intersection with a post's
+    #: words finds the gates it may pass.
     gate_words: frozenset[bytes]
 
 
@@ -1832,7 +1830,6 @@ def _gates() -> _Gates:
         {word: tuple(gates) for word, gates in by_word.items()},
         tuple(on_link),
         tuple(on_tags),
-        frozenset(by_word) | _LINK_WORDS,
         frozenset(gate_words) | _LINK_WORDS,
     )
 
@@ -1927,32 +1924,33 @@ def rule_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
     """The rules' verdict alone: every signal that fired, weighed and discounted."""
     gates = _gates()
     words = text.encode("utf-8", "replace").translate(_WORD_TABLE).split()
-    cues = gates.cue_words.intersection(words)
-    domainish = _DOMAINISH.search(text) is not None
+    known = gates.gate_words.intersection(words)
+    by_word = gates.by_word
+    candidates = [gate for word in known if word in by_word for gate in by_word[word]]
+    linked = _DOMAINISH.search(text) is not None or not _LINK_WORDS.isdisjoint(known)
     crowded = _crowded(text)
-    if not cues and not domainish and not crowded:
+    if not candidates and not linked and not crowded:
         return NOT_SPAM  # the common case: no word, link or tag any rule looks for
-    linked = domainish or not _LINK_WORDS.isdisjoint(cues)
     low = text.lower()
     post = _Post(text, low, _hosts(low) if linked else (), other_use_matcher(tuple(brand_terms)))
-    known = gates.gate_words.intersection(words)
-    fired: dict[str, Signal] = {}
-    tried: set[Callable[[_Post], bool]] = set()
-    candidates = [gate for word in cues for gate in gates.by_word.get(word, ())]
     if post.hosts:
         candidates.extend(gates.on_link)
     if crowded:
         candidates.extend(gates.on_tags)
+    fired: dict[str, Signal] = {}
+    tried: set[Callable[[_Post], bool]] = set()
     for signal, test, also_needed, chars in candidates:
         if signal.name in fired or test in tried:
             continue
-        if also_needed and any(words.isdisjoint(known) for words in also_needed):
-            continue
-        if chars and not any(c in text for c in chars):
-            continue
-        tried.add(test)
-        if test(post):
-            fired[signal.name] = signal
+        for needed in also_needed:
+            if needed.isdisjoint(known):
+                break  # a word the pattern needs is missing: it cannot match
+        else:
+            if chars and not any(c in text for c in chars):
+                continue
+            tried.add(test)
+            if test(post):
+                fired[signal.name] = signal
     return _weigh(post, sorted(fired.values(), key=lambda s: _ORDER[s.name]))
 
 
