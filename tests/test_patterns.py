@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mentionwatch.classify.patterns import branches_of, words_needed
-from mentionwatch.classify.spam import _WORD_TABLE, SIGNALS, _gates, rule_verdict
+from mentionwatch.classify.patterns import branches_of, words_needed, words_of
+from mentionwatch.classify.spam import SIGNALS, _gates, rule_verdict
 
 DATA = Path(__file__).parent / "data"
 
@@ -75,7 +75,7 @@ def _labelled_texts() -> list[str]:
 
 def _words_of(text: str) -> set[str]:
     """A post's words as the spam rules' gate splits them."""
-    return set(text.encode("utf-8", "replace").translate(_WORD_TABLE).decode().split())
+    return {word.decode() for word in words_of(text)}
 
 
 def test_every_match_holds_the_words_its_branch_needs() -> None:

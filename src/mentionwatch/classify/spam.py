@@ -46,7 +46,7 @@ from typing import NamedTuple
 from mentionwatch.classify.hosts import TLDS
 from mentionwatch.classify.other_use import CUE_WORDS as _OTHER_USE_WORDS
 from mentionwatch.classify.other_use import other_use_matcher
-from mentionwatch.classify.patterns import branches_of, compile_search, words_needed
+from mentionwatch.classify.patterns import branches_of, compile_search, words_needed, words_of
 from mentionwatch.classify.spam_model import explanation, load_model, worth_reading
 from mentionwatch.classify.spam_model import features as model_features
 from mentionwatch.classify.spam_model import logit as model_logit
@@ -1852,10 +1852,6 @@ def _encoded(words: frozenset[str]) -> frozenset[bytes]:
 
 _ORDER = {signal.name: i for i, signal in enumerate(SIGNALS)}
 
-# Lower-case ASCII letters and digits stay, everything else (punctuation, "£", emoji) is a space.
-_WORD_TABLE = bytes(
-    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256)
-)
 
 # A complaint in the customer's own voice: a strong sign this is a customer, not a spammer.
 _COMPLAINT_CUES = compile_search(
@@ -1923,7 +1919,7 @@ def spam_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
 def rule_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
     """The rules' verdict alone: every signal that fired, weighed and discounted."""
     gates = _gates()
-    words = text.encode("utf-8", "replace").translate(_WORD_TABLE).split()
+    words = words_of(text)
     known = gates.gate_words.intersection(words)
     by_word = gates.by_word
     candidates = [gate for word in known if word in by_word for gate in by_word[word]]
