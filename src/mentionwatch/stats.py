@@ -47,16 +47,13 @@ def build_stats(
     """The figures of the mentions posted in the `since` before `now`, against `sla`."""
     start = now - since
     sla_s = int(sla.total_seconds())
-    total = store.period_stats(start, now, sla_s=sla_s)
-    days = {row.key: row for row in store.period_stats(start, now, sla_s=sla_s, by="day")}
-    responders = store.period_stats(start, now, sla_s=sla_s, by="responder")
-    groups = (
-        responders
-        if by is StatsBy.RESPONDER
-        else list(days.values())
-        if by is StatsBy.DAY
-        else store.period_stats(start, now, sla_s=sla_s, by=by.value)
+    figures = store.period_stats(
+        start, now, sla_s=sla_s, groupings=list(dict.fromkeys((None, "day", "responder", by.value)))
     )
+    total = figures[None]
+    days = {row.key: row for row in figures["day"]}
+    responders = figures["responder"]
+    groups = figures[by.value]
     trend = []
     day = start.date()
     while day <= now.date():

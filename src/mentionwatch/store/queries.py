@@ -46,8 +46,8 @@ from mentionwatch.text import canonical_url
 _STATS_GROUPS: dict[str | None, str] = {
     None: "''",
     "source": "source",
-    "responder": "coalesce(answered_by, '')",
-    "day": "substr(created_at, 1, 10)",
+    "responder": "responder",
+    "day": "day",
 }
 _STATS_FIELDS = [name for name in StatsRow.__dataclass_fields__ if name != "key"]
 
@@ -676,13 +676,54 @@ class Store(WorkflowQueries, ArchiveQueries):
     # --- stats and advocates ---------------------------------------------------------------
 
     def period_stats(
-        self, start: datetime, end: datetime, *, sla_s: int, by: str | None = None
-    ) -> list[StatsRow]:
+        self, start: datetime, end: datetime, *, sla_s: int, groupings: Sequence[str | None]
+    ) -> dict[str | None, list[StatsRow]]:
         """`mentionwatch stats`: mentions posted in [start, end], not the brand's own, counted
-        per group (`by`: None for the whole period, "source", "responder" or "day"), every
-        figure computed here: counts by effective label and spam, response rates, the median
-        (mean of the middle one or two) and nearest-rank 90th percentile of
-        `first_response_s`, and SLA breaches. A rate whose denominator is 0 is NULL."""
+        per group, for each of `groupings` (None for the whole period, "source", "responder"
+        or "day"), every figure computed here: counts by effective label and spam, response
+        rates, the median (mean of the middle one or two) and nearest-rank 90th percentile of
+        `first_response_s`, and SLA breaches. A rate whose denominator is 0 is NULL.
+
+        The period's rows are read once, into a temporary table that each grouping reads,
+        with what each row counts towards worked out there (1 or 0): evaluating those
+        conditions per row and per grouping, and looking the rows up through the
+        `created_at` index per grouping, was most of the command's time."""
+        needs_answer = "kept AND status = 'open' AND (lbl = 'negative' OR question = 1)"
+        self.db.execute("DROP TABLE IF EXISTS temp.stats_period")
+        self.db.execute(
+            f"""
+            CREATE TEMP TABLE stats_period AS
+            WITH period AS (
+                SELECT source, coalesce(answered_by, '') AS responder,
+                       substr(created_at, 1, 10) AS day, {EFFECTIVE_SPAM} != 0 AS spam,
+                       {EFFECTIVE_SPAM} = 0 AS kept, {EFFECTIVE_LABEL} AS lbl, question,
+                       status, first_response_s, created_at
+                  FROM mentions
+                 WHERE status != 'own' AND created_at >= :start AND created_at <= :end
+            )
+            SELECT source, responder, day, spam, kept,
+                   kept AND lbl = 'negative' AS negative,
+                   kept AND lbl = 'neutral' AS neutral,
+                   kept AND lbl = 'positive' AS positive,
+                   kept AND lbl = 'negative' AND status = 'answered' AS negative_answered,
+                   kept AND question = 1 AS questions,
+                   kept AND question = 1 AND status = 'answered' AS questions_answered,
+                   kept AND status = 'answered' AS answered,
+                   {needs_answer} AS open_needing_answer,
+                   CASE WHEN {needs_answer} THEN created_at END AS open_since,
+                   CASE WHEN kept AND status = 'answered' THEN first_response_s END
+                       AS response_s
+              FROM period
+            """,
+            {"start": to_db_time(start), "end": to_db_time(end)},
+        )
+        try:
+            return {by: self._stats_of_period(by, end, sla_s) for by in groupings}
+        finally:
+            self.db.execute("DROP TABLE temp.stats_period")
+
+    def _stats_of_period(self, by: str | None, end: datetime, sla_s: int) -> list[StatsRow]:
+        """One grouping of `temp.stats_period` (see `period_stats`)."""
         group = _STATS_GROUPS[by]
         order = {
             None: "c.grp",
@@ -691,40 +732,23 @@ class Store(WorkflowQueries, ArchiveQueries):
             "day": "c.grp",
         }[by]
         having = "WHERE c.answered > 0" if by == "responder" else ""
-        needs_answer = "(lbl = 'negative' OR question = 1)"
         rows = self.db.execute(
             f"""
-            WITH period AS (
-                SELECT {group} AS grp, {EFFECTIVE_SPAM} AS is_spam, {EFFECTIVE_LABEL} AS lbl,
-                       question, status, first_response_s, created_at
-                  FROM mentions
-                 WHERE status != 'own' AND created_at >= :start AND created_at <= :end
-            ),
-            counts AS (
-                SELECT grp,
-                       sum(is_spam != 0) AS spam,
-                       sum(is_spam = 0) AS mentions,
-                       sum(is_spam = 0 AND lbl = 'negative') AS negative,
-                       sum(is_spam = 0 AND lbl = 'neutral') AS neutral,
-                       sum(is_spam = 0 AND lbl = 'positive') AS positive,
-                       sum(is_spam = 0 AND lbl = 'negative' AND status = 'answered')
-                           AS negative_answered,
-                       sum(is_spam = 0 AND question = 1) AS questions,
-                       sum(is_spam = 0 AND question = 1 AND status = 'answered')
-                           AS questions_answered,
-                       sum(is_spam = 0 AND status = 'answered') AS answered,
-                       sum(is_spam = 0 AND status = 'open' AND {needs_answer})
-                           AS open_needing_answer,
-                       sum(is_spam = 0 AND status = 'open' AND {needs_answer}
-                           AND created_at < :deadline) AS open_past_sla
-                  FROM period GROUP BY grp
+            WITH counts AS (
+                SELECT {group} AS grp, sum(spam) AS spam, sum(kept) AS mentions,
+                       sum(negative) AS negative, sum(neutral) AS neutral,
+                       sum(positive) AS positive, sum(negative_answered) AS negative_answered,
+                       sum(questions) AS questions, sum(questions_answered) AS questions_answered,
+                       sum(answered) AS answered, sum(open_needing_answer) AS open_needing_answer,
+                       sum(open_since IS NOT NULL AND open_since < :deadline) AS open_past_sla
+                  FROM temp.stats_period GROUP BY grp
             ),
             ranked AS (
-                SELECT grp, first_response_s AS s,
-                       row_number() OVER (PARTITION BY grp ORDER BY first_response_s) AS k,
-                       count(*) OVER (PARTITION BY grp) AS n
-                  FROM period
-                 WHERE is_spam = 0 AND status = 'answered' AND first_response_s IS NOT NULL
+                SELECT {group} AS grp, response_s AS s,
+                       row_number() OVER (PARTITION BY {group} ORDER BY response_s) AS k,
+                       count(*) OVER (PARTITION BY {group}) AS n
+                  FROM temp.stats_period
+                 WHERE response_s IS NOT NULL
             ),
             times AS (
                 SELECT grp, max(n) AS timed,
@@ -751,12 +775,7 @@ class Store(WorkflowQueries, ArchiveQueries):
               {having}
              ORDER BY {order}
             """,
-            {
-                "start": to_db_time(start),
-                "end": to_db_time(end),
-                "deadline": to_db_time(end - timedelta(seconds=sla_s)),
-                "sla": sla_s,
-            },
+            {"deadline": to_db_time(end - timedelta(seconds=sla_s)), "sla": sla_s},
         ).fetchall()
         return [
             StatsRow(
