@@ -4,8 +4,9 @@ Logistic regression over the features of `mentionwatch.classify.spam_model.featu
 word pairs, shapes, which rule signals fired), trained by stochastic gradient descent with
 AdaGrad steps and an L2 penalty, in pure Python: no numpy, no scikit-learn. Everything that
 could vary is fixed: the seed of the shuffles, the order of the features (the order of the
-text, never of a set), and `exp` itself (`_exp` uses only + - * / and `ldexp`, which IEEE 754
-rounds the same on every platform), so two runs write the same file, byte for byte.
+text, never of a set), and `exp` itself (`logistic.exp` uses only + - * / and `ldexp`, which
+IEEE 754 rounds the same on every platform), so two runs write the same file, byte for byte.
+The training loop and what else the two training scripts share is in `scripts/logistic.py`.
 
 It trains on the TUNING files only (the labelled files the rules were tuned on), and refuses
 any file whose name contains "heldout": those are measured once, by the lead, at the end.
@@ -35,15 +36,27 @@ Run from the repository root, in the dev venv::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import math
-import random
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from logistic import RefusedData as RefusedData  # the tests catch it here
+from logistic import (
+    Scores,
+    Settings,
+    logit_of,
+    proper_names,
+    pruned,
+    refuse_heldout,
+    scores,
+    sha256,
+    sparse_vector,
+)
+from logistic import train as logistic_train
+from logistic import vocabulary as logistic_vocabulary
 
 from mentionwatch.classify.other_use import names_something_else
 from mentionwatch.classify.spam import model_may_judge, rule_verdict, warns_about_a_scam
@@ -96,10 +109,6 @@ USE_RULES = False
 SKIP_OTHER_USE = True
 
 
-class RefusedData(SystemExit):
-    pass
-
-
 @dataclass(frozen=True, slots=True)
 class Example:
     writer: str  # the file it came from
@@ -116,13 +125,6 @@ class Example:
     #: are no sign of spam, so the model does not learn from it. Without a `brand` field, any
     #: capitalised name stands for the brand (`_other_use`).
     other_use: bool
-
-
-def refuse_heldout(paths: Sequence[Path]) -> None:
-    """Stop before reading anything when a held-out file is among `paths`."""
-    for path in paths:
-        if "heldout" in path.name.lower():
-            raise RefusedData(f"refusing {path.name}: held-out files are never trained on")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,160 +187,40 @@ def _other_use(text: str, brand: tuple[str, ...]) -> bool:
 
 # --- training ------------------------------------------------------------------------------------
 
-_LN2 = 0.6931471805599453
-
-
-def _exp(x: float) -> float:
-    """e ** x from + - * / and `ldexp` only: the same bits on every IEEE 754 platform
-    (`math.exp` is the C library's, which may differ in the last bit)."""
-    x = max(-700.0, min(700.0, x))
-    k = round(x / _LN2)
-    r = x - k * _LN2
-    term, total = 1.0, 1.0
-    for n in range(1, 20):
-        term = term * r / n
-        total += term
-    return math.ldexp(total, k)
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + _exp(-x))
-    odds = _exp(x)
-    return odds / (1.0 + odds)
-
-
 #: The brand's name, as `spam_model.features` folds it.
 BRAND = b"zzbrandzz"
 
 
-def proper_names(examples: Sequence[Example]) -> frozenset[bytes]:
-    """Words never written in lower case and capitalised at least once inside a sentence:
-    the names of made-up brands, people and places. A name is one writer's choice, not a
-    sign of spam that carries over to another writer."""
-    capitalised: set[bytes] = set()
-    lower: set[bytes] = set()
-    for example in examples:
-        for found in _WORD.finditer(example.text):
-            word = found.group()
-            if word.islower():
-                lower.add(word.encode())
-            elif (
-                word[0].isupper()
-                and word[1:].islower()
-                and not _opens_a_sentence(example.text, found.start())
-            ):
-                capitalised.add(word.lower().encode())
-    return frozenset(capitalised - lower)
-
-
-_WORD = re.compile(r"(?<![\w@#.'’-])[A-Za-z]{2,}(?![\w'’-])")
-
-
-def _opens_a_sentence(text: str, at: int) -> bool:
-    before = text[:at].rstrip()
-    return not before or before[-1] in '.!?:"“(\n'
-
-
 def vocabulary(examples: Sequence[Example]) -> set[bytes]:
     """The features seen in at least `MIN_WRITERS` files and `MIN_COUNT` posts, without the
-    words and pairs that hold a proper name (`proper_names`)."""
+    words and pairs that hold a proper name (`logistic.proper_names`)."""
     # The brand's own name goes too: only the files with a `brand` field can show it, and they
     # hold more spam than the others, so its weight would learn which file a post came from.
-    names = proper_names(examples) | {BRAND}
-    writers: dict[bytes, set[str]] = {}
-    counts: dict[bytes, int] = {}
-    for example in examples:
-        for feature in dict.fromkeys((*example.found.text, *example.found.other)):
-            writers.setdefault(feature, set()).add(example.writer)
-            counts[feature] = counts.get(feature, 0) + 1
-    return {
-        feature
-        for feature, seen in writers.items()
-        if len(seen) >= MIN_WRITERS
-        and counts[feature] >= MIN_COUNT
-        and names.isdisjoint(feature.split(b" "))
-    }
-
-
-def _vector(found: Features, known: set[bytes]) -> list[tuple[bytes, float]]:
-    """The post's known features with their values, as `spam_model.logit` weighs them."""
-    scale = 1.0 / math.sqrt(len(found.text)) if found.text else 1.0
-    values: dict[bytes, float] = {}
-    for feature in found.text:
-        if feature in known:
-            values[feature] = values.get(feature, 0.0) + scale  # a repeated word counts again
-    for feature in found.other:
-        if feature in known:
-            values[feature] = values.get(feature, 0.0) + 1.0
-    return list(values.items())
+    names = proper_names(e.text for e in examples) | {BRAND}
+    return logistic_vocabulary(
+        ((e.writer, e.found) for e in examples),
+        min_writers=MIN_WRITERS,
+        min_count=MIN_COUNT,
+        left_out=names,
+    )
 
 
 def train(examples: Sequence[Example], seed: int = SEED) -> tuple[float, dict[bytes, float]]:
-    """Bias and weights by AdaGrad SGD on the logistic loss with an L2 penalty (applied to
-    the features of each post as it is seen)."""
+    """Bias and weights by AdaGrad SGD on the logistic loss with an L2 penalty
+    (`logistic.train`)."""
     if SKIP_OTHER_USE:
         examples = [e for e in examples if not (e.spam and e.other_use)]
     known = vocabulary(examples)
-    data = [(_vector(e.found, known), 1.0 if e.spam else 0.0) for e in examples]
-    weights: dict[bytes, float] = {}
-    squares: dict[bytes, float] = {}
-    bias, bias_square = 0.0, 0.0
-    order = list(range(len(data)))
-    shuffle = random.Random(seed).shuffle
-    for _ in range(EPOCHS):
-        shuffle(order)
-        for index in order:
-            vector, truth = data[index]
-            total = bias
-            for feature, value in vector:
-                total += weights.get(feature, 0.0) * value
-            error = _sigmoid(total) - truth
-            bias_square += error * error
-            bias -= LEARNING_RATE * error / math.sqrt(bias_square)
-            for feature, value in vector:
-                weight = weights.get(feature, 0.0)
-                gradient = error * value + L2 * weight
-                square = squares.get(feature, 0.0) + gradient * gradient
-                squares[feature] = square
-                if square > 0.0:
-                    weights[feature] = weight - LEARNING_RATE * gradient / math.sqrt(square)
-    return bias, weights
+    data = [(sparse_vector(e.found, known), 1.0 if e.spam else 0.0) for e in examples]
+    return logistic_train(data, Settings(seed, EPOCHS, LEARNING_RATE, L2))
 
 
 def to_model(bias: float, weights: dict[bytes, float], threshold: float) -> SpamModel:
-    kept = {f: round(w, DIGITS) for f, w in weights.items() if abs(w) >= PRUNE}
-    return SpamModel(round(bias, DIGITS), kept, _logit_of(threshold), USE_RULES, cue_words(kept))
-
-
-def _logit_of(probability: float) -> float:
-    return round(math.log(probability / (1.0 - probability)), 6)
+    kept = pruned(weights, PRUNE, DIGITS)
+    return SpamModel(round(bias, DIGITS), kept, logit_of(threshold), USE_RULES, cue_words(kept))
 
 
 # --- evaluation ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Scores:
-    true_pos: int
-    predicted: int
-    positives: int
-
-    @property
-    def precision(self) -> float:
-        return self.true_pos / self.predicted if self.predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.true_pos / self.positives if self.positives else 1.0
-
-    def cell(self) -> str:
-        return f"P {self.precision:.3f} R {self.recall:.3f}"
-
-
-def scores(truth: Sequence[bool], guess: Sequence[bool]) -> Scores:
-    pairs = list(zip(truth, guess, strict=True))
-    return Scores(sum(t and g for t, g in pairs), sum(g for _, g in pairs), sum(truth))
 
 
 def model_says(model: SpamModel, example: Example) -> bool:
@@ -431,16 +313,12 @@ def print_folds(folds: Sequence[Fold], chosen: float) -> None:
 # --- the weights file ----------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def weights_json(model: SpamModel, threshold: float, paths: Sequence[Path], posts: int) -> str:
     """The weights file: sorted keys, fixed digits, one feature a line (so a diff reads)."""
     data = {
         "format": FORMAT,
         "about": "mentionwatch's spam model; written by scripts/train_spam_model.py",
-        "trained_on": {path.name: _sha256(path)[:16] for path in paths},
+        "trained_on": {path.name: sha256(path)[:16] for path in paths},
         "posts": posts,
         "settings": {
             "seed": SEED,
