@@ -5,6 +5,10 @@ sentence, as VADER's authors advise: on long text the compound saturates towards
 cost grows with the square of the length. The combined score is the mean of the sentences that
 carry any sentiment, so neutral filler does not dilute a complaint, and the most negative
 sentence is kept as the snippet the inbox shows.
+
+A post labelled negative and not spam, one the inbox would show, gets a second look from the
+inbox check (`negative_model`, a learned model): when it reads the post as no complaint, the
+post is labelled neutral (`demoted_compound`) and the model's reasons join its hits.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from mentionwatch.classify.domain import (
     reports_in,
     tokens_of,
 )
+from mentionwatch.classify.negative_model import HIT_KIND as MODEL_HIT
+from mentionwatch.classify.negative_model import not_a_complaint, second_look
 from mentionwatch.classify.vader import compound as exact_compound
 from mentionwatch.config import SentimentConfig
 from mentionwatch.models import Classification, SentimentLabel
@@ -156,6 +162,27 @@ def _in_frame(
     return in_frame, frame_hits
 
 
+def demoted_compound(thresholds: SentimentConfig) -> float:
+    """The compound of a post the inbox check reads as no complaint: the middle of the
+    neutral band (0.0 with the default thresholds, the score an ad's frame gives). The model
+    says "not a complaint", not "praise", and it is no reading of the words: the exact value
+    must only label the post neutral, whatever the thresholds."""
+    return round((thresholds.negative + thresholds.positive) / 2, 4)
+
+
+def _inbox_check(
+    text: str, compound: float, hits: tuple[Hit, ...], thresholds: SentimentConfig
+) -> tuple[float, tuple[Hit, ...]] | None:
+    """The compound and hits of a post labelled negative and not spam that the inbox check
+    (`negative_model`) reads as no complaint: neutral, its reasons first among the hits (as
+    a frame's are); None when it stays negative."""
+    reasons = not_a_complaint(text, compound)
+    if reasons is None:
+        return None
+    # No valence of its own, as a frame's hit: it changes how the post counts, not its words.
+    return demoted_compound(thresholds), (Hit(MODEL_HIT, reasons, 0.0), *hits)
+
+
 def _compound_of(scores: list[float]) -> float:
     """A post's compound from its parts' (one part: its own)."""
     return scores[0] if len(scores) == 1 else _mean_of_carrying(scores)
@@ -168,11 +195,14 @@ def classify_text(
     question: bool = False,
     spam: bool = False,
     spam_signals: tuple[str, ...] = (),
+    inbox_check: bool = True,
 ) -> Classification:
     """VADER plus the domain layer: the compound, its label, the deciding snippet, what fired.
 
     `question`, `spam` and `spam_signals` are copied into the verdict as given: the full
-    verdict (`verdict.assess`) is then built once instead of copied with them."""
+    verdict (`verdict.assess`) is then built once instead of copied with them. A post labelled
+    negative and not `spam` is read by the inbox check (`negative_model`), unless
+    `inbox_check` is false (its training reads the classifier without it)."""
     layer = domain_layer(thresholds)
     # A short post is one or two sentences: scored whole without splitting it first.
     sentences = [text] if len(text) <= SHORT_TEXT else split_sentences(text)
@@ -191,6 +221,11 @@ def classify_text(
                 if framing is not None:
                     ((_, found),), frame_hits = framing
                     compound, hits = combine(vader, found), frame_hits + found.hits
+            # The inbox check reads only what the inbox would show: most posts skip it here.
+            if compound <= thresholds.negative and inbox_check and not spam:
+                checked = _inbox_check(text, compound, hits, thresholds)
+                if checked is not None:
+                    compound, hits = checked
         shown = (
             text
             if len(text) <= SNIPPET_WIDTH and "\n" not in text
@@ -211,6 +246,10 @@ def classify_text(
     worst = min(range(len(scores)), key=scores.__getitem__)
     focus = worst if scores[worst] < 0 else 0
     hits = frame_hits + tuple(hit for _, found in scored for hit in found.hits)
+    if compound <= thresholds.negative and inbox_check and not spam:
+        checked = _inbox_check(text, compound, hits, thresholds)
+        if checked is not None:
+            compound, hits = checked
     return Classification(
         compound,
         label_for(compound, thresholds),
@@ -302,6 +341,10 @@ class Explanation:
     #: The sentence that decided the verdict: the most negative one of a negative post, the
     #: most positive one of a positive post, else the one that carries the most sentiment.
     deciding: str
+    #: What the inbox check (`negative_model`) made of the post: why it took the post out of
+    #: the inbox, or how sure it is of the complaint it kept; "" when it did not read the post
+    #: (not labelled negative by the rules, spam, or too long).
+    inbox_check: str = ""
 
 
 def _frame_of_post(text: str, layer: DomainLayer, thresholds: SentimentConfig) -> str:
@@ -333,4 +376,21 @@ def explain(text: str, verdict: Classification, thresholds: SentimentConfig) -> 
         deciding = max(sentences, key=lambda s: s.compound)
     else:
         deciding = max(sentences, key=lambda s: abs(s.compound))
-    return Explanation(vader_lexicon_hits(text), tuple(sentences), deciding.sentence)
+    return Explanation(
+        vader_lexicon_hits(text),
+        tuple(sentences),
+        deciding.sentence,
+        _inbox_check_of(text, verdict),
+    )
+
+
+def _inbox_check_of(text: str, verdict: Classification) -> str:
+    """What the inbox check made of a post (see `Explanation.inbox_check`). A post it took out
+    of the inbox carries the reason among its hits; one it kept is read again, as
+    `classify_text` read it (the verdict holds the compound it was given)."""
+    for kind, what, _ in verdict.hits:
+        if kind == MODEL_HIT:
+            return what
+    if verdict.label is not SentimentLabel.NEGATIVE or verdict.spam:
+        return ""
+    return second_look(text, verdict.compound)

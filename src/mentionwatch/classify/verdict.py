@@ -12,17 +12,29 @@ from mentionwatch.models import Classification, SentimentLabel
 
 
 def assess(
-    text: str, thresholds: SentimentConfig, brand_terms: Sequence[str] = ()
+    text: str,
+    thresholds: SentimentConfig,
+    brand_terms: Sequence[str] = (),
+    *,
+    inbox_check: bool = True,
 ) -> Classification:
-    """Sentiment (VADER plus the domain layer), spam and question for one text.
+    """Sentiment (VADER plus the domain layer, and the inbox check on a post the inbox would
+    show), spam and question for one text.
 
     `brand_terms` (the config's `[brand] terms`) let the spam rules tell the brand's name
-    used for something else ("my cat Acme", "Acme FC") from a mention of the brand."""
+    used for something else ("my cat Acme", "Acme FC") from a mention of the brand.
+    `inbox_check=False` leaves the inbox check (`negative_model`) out: its training script
+    reads the verdicts it is trained to correct."""
     spam = spam_verdict(text, brand_terms)
     # Spam is never a complaint to answer, whatever its words: it leaves the inbox.
     question = not spam.spam and is_question(text)
     return classify_text(
-        text, thresholds, question=question, spam=spam.spam, spam_signals=spam.signals
+        text,
+        thresholds,
+        question=question,
+        spam=spam.spam,
+        spam_signals=spam.signals,
+        inbox_check=inbox_check,
     )
 
 

@@ -118,6 +118,7 @@ def explanation_json(explanation: Explanation) -> dict[str, Any]:
     return {
         "vader_hits": [{"word": w, "valence": v} for w, v in explanation.vader_hits],
         "deciding_sentence": explanation.deciding,
+        "inbox_check": explanation.inbox_check or None,
         "sentences": [
             {"sentence": s.sentence, "vader_compound": s.vader, "compound": s.compound}
             for s in explanation.sentences

@@ -17,6 +17,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from mentionwatch.classify.negative_model import HIT_KIND as MODEL_HIT
 from mentionwatch.classify.sentiment import Explanation
 from mentionwatch.config import format_duration
 from mentionwatch.evaluate import ClassScores, LabelEvaluation
@@ -421,7 +422,8 @@ def explanation_grid(
     spam_signals: Sequence[str] = (),
 ) -> Table:
     """VADER's lexicon hits, the domain layer's hits, the deciding sentence, the sentences'
-    scores and the spam signals: everything that moved the verdict."""
+    scores, the inbox check's reading and the spam signals: everything that moved the
+    verdict."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
@@ -432,6 +434,9 @@ def explanation_grid(
         vader.append_text(untrusted(word))
         vader.append(f" {valence:+.1f}", style="red" if valence < 0 else "green")
     grid.add_row("VADER's lexicon", vader if explanation.vader_hits else Text("no word it knows"))
+    # The inbox check's hit has its own row: it is no reading of the words.
+    checked = [what for kind, what, _ in hits if kind == MODEL_HIT]
+    hits = [hit for hit in hits if hit[0] != MODEL_HIT]
     domain = Text()
     for number, (kind, what, valence) in enumerate(hits):
         if number:
@@ -453,6 +458,11 @@ def explanation_grid(
         )
     grid.add_row("per sentence", Text("VADER, with the domain layer; most negative first"))
     grid.add_row("", scores)
+    # The hit that took the post out of the inbox when it was scored, or what the check makes
+    # of it now.
+    inbox_check = checked[0] if checked else explanation.inbox_check
+    if inbox_check:
+        grid.add_row("inbox check", untrusted(inbox_check))
     if spam_signals:
         grid.add_row("spam signals", untrusted("; ".join(spam_signals), style="yellow"))
     return grid
