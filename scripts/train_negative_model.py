@@ -79,6 +79,7 @@ from logistic import vocabulary as logistic_vocabulary
 from mentionwatch.classify.negative_model import (
     FORMAT,
     MAX_CHARS,
+    MIN_WORDS,
     NegativeModel,
     Reading,
     feature_key,
@@ -100,6 +101,7 @@ TUNING_FILES = tuple(
         "triage_dev2",
         "triage_dev3",
         "triage_dev4",
+        "triage_dev5",
         "triage_spam_dev",
         "triage_spam_dev2",
         "triage_spam_dev3",
@@ -261,7 +263,11 @@ def to_model(bias: float, weights: dict[bytes, float], threshold: float) -> Nega
 
 def hides(model: NegativeModel, example: Example) -> bool:
     """Whether the check takes the post out of the inbox, as `classify_text` asks it."""
-    return len(example.text) <= MAX_CHARS and logit(model, example.reading) < model.threshold
+    return (
+        len(example.text) <= MAX_CHARS
+        and len(example.reading.words) >= MIN_WORDS
+        and logit(model, example.reading) < model.threshold
+    )
 
 
 # --- evaluation ----------------------------------------------------------------------------------

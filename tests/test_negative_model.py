@@ -25,6 +25,7 @@ from mentionwatch.classify import negative_model
 from mentionwatch.classify.negative_model import (
     HIT_KIND,
     MAX_CHARS,
+    MIN_WORDS,
     Reading,
     describe_feature,
     feature_key,
@@ -32,8 +33,10 @@ from mentionwatch.classify.negative_model import (
     load_model,
     logit,
     model_from_json,
+    not_a_complaint,
     probability,
     read,
+    second_look,
 )
 from mentionwatch.classify.sentiment import classify_text, demoted_compound, explain
 from mentionwatch.classify.verdict import assess
@@ -464,3 +467,14 @@ def test_the_shipped_weights_are_what_the_script_writes() -> None:
     done = _run("--check", "--no-cv")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "the same as a retrain" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "text", ["hidden fees everywhere", "Acme app crashed again", "fees fees fees"]
+)
+def test_a_post_of_a_few_words_is_left_to_the_rules(text: str) -> None:
+    """In a post of fewer than `MIN_WORDS` words one word would decide: the model does not
+    read it (nor explain it)."""
+    assert len(text.split()) < MIN_WORDS
+    assert not_a_complaint(text, -0.6) is None
+    assert second_look(text, -0.6) == ""

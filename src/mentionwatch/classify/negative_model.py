@@ -75,6 +75,11 @@ FORMAT = 1
 #: 500 characters. A longer post (a blog post, a thread's opening with its template) is not
 #: what it knows: the rules alone judge it.
 MAX_CHARS = 600
+#: The fewest words a post must have for the model to read it. In a post of a few words each
+#: counts for a sentence (a word's weight is divided by the square root of their number), so one
+#: word the model met in calm posts would decide: "hidden fees everywhere" was taken out of
+#: the inbox on "fees" (seen in headlines about fees). The rules alone judge such a post.
+MIN_WORDS = 6
 #: The hit's kind in a verdict's hits (the domain layer's are "word", "rule", "sarcasm",
 #: "emoji").
 HIT_KIND = "model"
@@ -266,23 +271,27 @@ def judgement(model: NegativeModel, reading: Reading, log_odds: float, top: int 
 
 def second_look(text: str, compound: float) -> str:
     """What the model makes of a post labelled negative (with this compound) and not spam,
-    either way (`judgement`), for an explanation; "" when the post is too long for it to
-    read."""
+    either way (`judgement`), for an explanation; "" when the post is too long or too short
+    for it to read."""
     if len(text) > MAX_CHARS:
         return ""
-    model = load_model()
     reading = read(text, compound)
+    if len(reading.words) < MIN_WORDS:
+        return ""
+    model = load_model()
     return judgement(model, reading, logit(model, reading))
 
 
 def not_a_complaint(text: str, compound: float) -> str | None:
     """The model's explanation when a post labelled negative (with this compound) and not
     spam is, by its reading, not a complaint; None when it stays in the inbox, or is too long
-    to read."""
+    or too short to read."""
     if len(text) > MAX_CHARS:
         return None
-    model = load_model()
     reading = read(text, compound)
+    if len(reading.words) < MIN_WORDS:
+        return None
+    model = load_model()
     log_odds = logit(model, reading)
     if log_odds >= model.threshold:
         return None
