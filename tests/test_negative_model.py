@@ -10,13 +10,8 @@ cross-validation measures that).
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -43,9 +38,9 @@ from mentionwatch.classify.verdict import assess
 from mentionwatch.config import SentimentConfig
 from mentionwatch.models import SentimentLabel
 from mentionwatch.views.export import classification_json, explanation_json
+from training_scripts import load_script, outputs_under_hash_seeds, run_script
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "train_negative_model.py"
 WEIGHTS = ROOT / "src" / "mentionwatch" / "classify" / "negative_model.json"
 DATA = ROOT / "tests" / "data"
 CONFIG = SentimentConfig()
@@ -297,7 +292,7 @@ def test_the_words_vader_scores_negative_weigh_nothing() -> None:
     """What made the post negative is the rules' business: the model must not learn that
     "hate" means an ad ("the trick the banks HATE") and take "I hate the new update" out."""
     model = load_model()
-    left_out = _script().vader_negative_words()
+    left_out = load_script("train_negative_model").vader_negative_words()
     assert {b"hate", b"terrible", b"scam", b"worst", b"rude"} <= left_out
     for feature in model.weights:
         words = feature if isinstance(feature, tuple) else (feature,)
@@ -354,59 +349,12 @@ for text in texts:
 def test_the_same_text_gets_the_same_verdict_whatever_the_hash_seed() -> None:
     texts = [text for _, text in CALM] + COMPLAINTS
     texts += [json.loads(line)["text"] for line in (DATA / "triage_dev2.jsonl").open()][:120]
-    outputs = set()
-    for seed in ("0", "1", "4242"):
-        done = subprocess.run(
-            [sys.executable, "-c", _LOGITS],
-            input=json.dumps(texts),
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-        )
-        outputs.add(done.stdout)
+    outputs = outputs_under_hash_seeds(_LOGITS, texts)
     assert len(outputs) == 1
     assert len(next(iter(outputs)).splitlines()) == len(texts)
 
 
 # --- the training script ---------------------------------------------------------------------
-
-
-def _script() -> ModuleType:
-    # The script imports the shared `logistic` from its own directory, which Python puts on
-    # `sys.path` when it runs the script, and the tests here.
-    if str(SCRIPT.parent) not in sys.path:
-        sys.path.insert(0, str(SCRIPT.parent))
-    spec = importlib.util.spec_from_file_location("train_negative_model", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["train_negative_model"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _run(*args: str, seed: str = "0") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONHASHSEED": seed},
-    )
-
-
-def test_the_script_refuses_held_out_files(tmp_path: Path) -> None:
-    # The file does not exist: the script must refuse it by its name, before opening anything
-    # (opening it would fail differently).
-    heldout = tmp_path / "triage_heldout4.jsonl"
-    done = _run("--no-cv", "--data", str(heldout), "--out", str(tmp_path / "m.json"))
-    assert done.returncode != 0
-    assert "refusing triage_heldout4.jsonl" in done.stderr
-    assert not (tmp_path / "m.json").exists()
-    script = _script()
-    with pytest.raises(script.RefusedData):
-        script.load([DATA / "triage_dev.jsonl", tmp_path / "Triage_HELDOUT.jsonl"])
-    assert not any("heldout" in path.name for path in script.TUNING_FILES)
 
 
 def _fixture(tmp_path: Path) -> list[Path]:
@@ -437,10 +385,21 @@ def _fixture(tmp_path: Path) -> list[Path]:
 def test_a_tiny_training_run_is_reproducible_and_learns_the_obvious(tmp_path: Path) -> None:
     data = [str(path) for path in _fixture(tmp_path)]
     first, second = tmp_path / "first.json", tmp_path / "second.json"
-    done = _run("--data", *data, "--out", str(first), "--threshold", "0.5", seed="1")
+    done = run_script(
+        "train_negative_model", "--data", *data, "--out", str(first), "--threshold", "0.5", seed="1"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "leave-one-writer-out" in done.stdout
-    done = _run("--data", *data, "--out", str(second), "--threshold", "0.5", seed="99")
+    done = run_script(
+        "train_negative_model",
+        "--data",
+        *data,
+        "--out",
+        str(second),
+        "--threshold",
+        "0.5",
+        seed="99",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert first.read_bytes() == second.read_bytes()
     model = model_from_json(json.loads(first.read_text(encoding="utf-8")))
@@ -452,7 +411,12 @@ def test_a_tiny_training_run_is_reproducible_and_learns_the_obvious(tmp_path: Pa
     check = read("is this giveaway legit?", -0.3)
     complaint = read("my order never arrived", -0.5)
     assert logit(model, complaint) > model.threshold > logit(model, check)
-    assert _run("--check", "--no-cv", "--data", *data, "--out", str(first)).returncode == 0
+    assert (
+        run_script(
+            "train_negative_model", "--check", "--no-cv", "--data", *data, "--out", str(first)
+        ).returncode
+        == 0
+    )
 
 
 def test_the_shipped_weights_are_what_the_script_writes() -> None:
@@ -460,11 +424,11 @@ def test_the_shipped_weights_are_what_the_script_writes() -> None:
     the shipped file is neither edited by hand nor stale after a change to the data or to
     the classifier it corrects."""
     shipped = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    script = _script()
+    script = load_script("train_negative_model")
     assert [DATA / name for name in shipped["trained_on"]] == list(script.TUNING_FILES)
     for name, digest in shipped["trained_on"].items():
         assert script.sha256(DATA / name)[:16] == digest, f"{name} changed: retrain"
-    done = _run("--check", "--no-cv")
+    done = run_script("train_negative_model", "--check", "--no-cv")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "the same as a retrain" in done.stdout
 

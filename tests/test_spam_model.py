@@ -8,15 +8,10 @@ shapes of real spam and of the real posts that look like it.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import random
 import re
-import subprocess
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -32,9 +27,9 @@ from mentionwatch.classify.spam_model import (
     model_from_json,
     probability,
 )
+from training_scripts import load_script, outputs_under_hash_seeds, run_script
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "train_spam_model.py"
 WEIGHTS = ROOT / "src" / "mentionwatch" / "classify" / "spam_model.json"
 DATA = ROOT / "tests" / "data"
 
@@ -166,58 +161,12 @@ for text in texts:
 def test_the_same_text_gets_the_same_verdict_whatever_the_hash_seed() -> None:
     texts = [*MODEL_CATCHES, *CUSTOMERS]
     texts += [json.loads(line)["text"] for line in (DATA / "triage_spam_dev2.jsonl").open()][:150]
-    outputs = set()
-    for seed in ("0", "1", "4242"):
-        done = subprocess.run(
-            [sys.executable, "-c", _VERDICTS],
-            input=json.dumps(texts),
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-        )
-        outputs.add(done.stdout)
+    outputs = outputs_under_hash_seeds(_VERDICTS, texts)
     assert len(outputs) == 1
     assert len(next(iter(outputs)).splitlines()) == len(texts)
 
 
 # --- the training script ----------------------------------------------------------------------
-
-
-def _script() -> ModuleType:
-    # The script imports the shared `logistic` from its own directory, which Python puts on
-    # `sys.path` when it runs the script, and the tests here.
-    if str(SCRIPT.parent) not in sys.path:
-        sys.path.insert(0, str(SCRIPT.parent))
-    spec = importlib.util.spec_from_file_location("train_spam_model", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["train_spam_model"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _run(*args: str, seed: str = "0") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONHASHSEED": seed},
-    )
-
-
-def test_the_script_refuses_held_out_files(tmp_path: Path) -> None:
-    # The file does not exist: the script must refuse it by its name, before opening anything
-    # (opening it would fail differently).
-    heldout = tmp_path / "triage_heldout3.jsonl"
-    done = _run("--no-cv", "--data", str(heldout), "--out", str(tmp_path / "m.json"))
-    assert done.returncode != 0
-    assert "refusing triage_heldout3.jsonl" in done.stderr
-    assert not (tmp_path / "m.json").exists()
-    script = _script()
-    with pytest.raises(script.RefusedData):
-        script.load([DATA / "triage_dev.jsonl", tmp_path / "Triage_HELDOUT.jsonl"])
 
 
 def _fixture(tmp_path: Path) -> list[Path]:
@@ -248,8 +197,18 @@ def _fixture(tmp_path: Path) -> list[Path]:
 def test_a_tiny_training_run_is_reproducible_and_learns_the_obvious(tmp_path: Path) -> None:
     data = [str(path) for path in _fixture(tmp_path)]
     first, second = tmp_path / "first.json", tmp_path / "second.json"
-    assert _run("--no-cv", "--data", *data, "--out", str(first), seed="1").returncode == 0
-    assert _run("--no-cv", "--data", *data, "--out", str(second), seed="99").returncode == 0
+    assert (
+        run_script(
+            "train_spam_model", "--no-cv", "--data", *data, "--out", str(first), seed="1"
+        ).returncode
+        == 0
+    )
+    assert (
+        run_script(
+            "train_spam_model", "--no-cv", "--data", *data, "--out", str(second), seed="99"
+        ).returncode
+        == 0
+    )
     assert first.read_bytes() == second.read_bytes()
     model = model_from_json(json.loads(first.read_text(encoding="utf-8")))
     assert model.weights[b"dm"] > 0 and model.weights[b"dm me"] > 0
@@ -260,8 +219,8 @@ def test_a_tiny_training_run_is_reproducible_and_learns_the_obvious(tmp_path: Pa
 
 
 def test_exp_is_exact_enough_and_the_same_everywhere() -> None:
-    _script()
-    import logistic  # the training scripts' shared code, on sys.path since `_script()`
+    load_script("train_spam_model")
+    import logistic  # the training scripts' shared code, on sys.path since `load_script`
 
     for x in (-30.0, -2.5, -0.1, 0.0, 0.7, 3.3, 20.0):
         assert logistic.exp(x) == pytest.approx(2.718281828459045**x, rel=1e-14)
@@ -273,8 +232,10 @@ def test_the_shipped_weights_are_what_the_script_writes() -> None:
     shipped = json.loads(WEIGHTS.read_text(encoding="utf-8"))
     for name, digest in shipped["trained_on"].items():
         assert "heldout" not in name
-        assert _script().sha256(DATA / name)[:16] == digest, f"{name} changed: retrain"
-    done = _run("--check", "--no-cv")
+        assert load_script("train_spam_model").sha256(DATA / name)[:16] == digest, (
+            f"{name} changed: retrain"
+        )
+    done = run_script("train_spam_model", "--check", "--no-cv")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "the same as a retrain" in done.stdout
 
