@@ -442,3 +442,29 @@ def test_a_post_of_a_few_words_is_left_to_the_rules(text: str) -> None:
     assert len(text.split()) < MIN_WORDS
     assert not_a_complaint(text, -0.6) is None
     assert second_look(text, -0.6) == ""
+
+
+def test_the_config_can_turn_the_check_off() -> None:
+    """`[sentiment] inbox_check = false`: every post the rules call negative stays in the
+    inbox, and the explanation says nothing of the check."""
+    text = CALM[0][1]
+    assert classify_text(text, CONFIG).label is SentimentLabel.NEUTRAL
+    off = SentimentConfig(inbox_check=False)
+    verdict = classify_text(text, off)
+    assert verdict.label is SentimentLabel.NEGATIVE
+    assert all(kind != HIT_KIND for kind, _, _ in verdict.hits)
+    assert explain(text, verdict, off).inbox_check == ""
+    assert assess(text, off).label is SentimentLabel.NEGATIVE
+
+
+def test_the_switch_is_read_from_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    brand = '[brand]\nname = "Crestvault"\nterms = ["Crestvault"]\n'
+    config.write_text(brand + "[sentiment]\ninbox_check = false\n", encoding="utf-8")
+    result = mw("classify", "--json", "--config", str(config), input=CALM[0][1] + "\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["sentiment"]["label"] == "negative"
+    config.write_text(brand + '[sentiment]\ninbox_check = "no"\n', encoding="utf-8")
+    result = mw("classify", "--json", "--config", str(config), input="x\n")
+    assert result.exit_code == 2
+    assert "sentiment.inbox_check" in result.output

@@ -142,6 +142,10 @@ class SentimentConfig:
     lexicon: Mapping[str, float] = field(default_factory=dict)
     #: [sentiment.phrases]: phrases, matched as whole words, phrase -> valence.
     phrases: Mapping[str, float] = field(default_factory=dict)
+    #: Whether the inbox check (a learned model, `classify/negative_model.py`) may take a post
+    #: the rules call negative out of the inbox. A team that wants every post the rules flag
+    #: in front of it turns it off; the check never adds a post to the inbox.
+    inbox_check: bool = True
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.negative < self.positive <= 1.0:

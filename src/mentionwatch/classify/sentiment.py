@@ -202,8 +202,10 @@ def classify_text(
     `question`, `spam` and `spam_signals` are copied into the verdict as given: the full
     verdict (`verdict.assess`) is then built once instead of copied with them. A post labelled
     negative and not `spam` is read by the inbox check (`negative_model`), unless
-    `inbox_check` is false (its training reads the classifier without it)."""
+    `inbox_check` is false (its training reads the classifier without it) or the config turns
+    it off (`[sentiment] inbox_check = false`)."""
     layer = domain_layer(thresholds)
+    inbox_check = inbox_check and thresholds.inbox_check
     # A short post is one or two sentences: scored whole without splitting it first.
     sentences = [text] if len(text) <= SHORT_TEXT else split_sentences(text)
     if len(sentences) <= 2:
@@ -380,7 +382,7 @@ def explain(text: str, verdict: Classification, thresholds: SentimentConfig) -> 
         vader_lexicon_hits(text),
         tuple(sentences),
         deciding.sentence,
-        _inbox_check_of(text, verdict),
+        _inbox_check_of(text, verdict) if thresholds.inbox_check else "",
     )
 
 
