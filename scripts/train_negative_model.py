@@ -78,14 +78,13 @@ from logistic import vocabulary as logistic_vocabulary
 
 from mentionwatch.classify.negative_model import (
     FORMAT,
-    MAX_CHARS,
-    MIN_WORDS,
     NegativeModel,
     Reading,
     feature_key,
     feature_name,
     logit,
     read,
+    reads,
 )
 from mentionwatch.classify.sentiment import analyzer
 from mentionwatch.classify.verdict import assess, is_negative
@@ -264,11 +263,7 @@ def to_model(bias: float, weights: dict[bytes, float], threshold: float) -> Nega
 
 def hides(model: NegativeModel, example: Example) -> bool:
     """Whether the check takes the post out of the inbox, as `classify_text` asks it."""
-    return (
-        len(example.text) <= MAX_CHARS
-        and len(example.reading.words) >= MIN_WORDS
-        and logit(model, example.reading) < model.threshold
-    )
+    return reads(example.text, example.reading) and logit(model, example.reading) < model.threshold
 
 
 # --- evaluation ----------------------------------------------------------------------------------

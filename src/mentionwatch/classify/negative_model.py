@@ -269,14 +269,28 @@ def judgement(model: NegativeModel, reading: Reading, log_odds: float, top: int 
     return f"{head}: {named}" if named else head
 
 
+def reads(text: str, reading: Reading) -> bool:
+    """Whether the model reads a post at all: one of at most `MAX_CHARS` characters and at
+    least `MIN_WORDS` words (`classify_text`, its explanation and the training script ask
+    this one question)."""
+    return len(text) <= MAX_CHARS and len(reading.words) >= MIN_WORDS
+
+
+def _reading_if_read(text: str, compound: float) -> Reading | None:
+    """The model's reading of a post it reads (`reads`), else None. A long post is not even
+    split into words."""
+    if len(text) > MAX_CHARS:
+        return None
+    reading = read(text, compound)
+    return reading if reads(text, reading) else None
+
+
 def second_look(text: str, compound: float) -> str:
     """What the model makes of a post labelled negative (with this compound) and not spam,
     either way (`judgement`), for an explanation; "" when the post is too long or too short
     for it to read."""
-    if len(text) > MAX_CHARS:
-        return ""
-    reading = read(text, compound)
-    if len(reading.words) < MIN_WORDS:
+    reading = _reading_if_read(text, compound)
+    if reading is None:
         return ""
     model = load_model()
     return judgement(model, reading, logit(model, reading))
@@ -286,10 +300,8 @@ def not_a_complaint(text: str, compound: float) -> str | None:
     """The model's explanation when a post labelled negative (with this compound) and not
     spam is, by its reading, not a complaint; None when it stays in the inbox, or is too long
     or too short to read."""
-    if len(text) > MAX_CHARS:
-        return None
-    reading = read(text, compound)
-    if len(reading.words) < MIN_WORDS:
+    reading = _reading_if_read(text, compound)
+    if reading is None:
         return None
     model = load_model()
     log_odds = logit(model, reading)
