@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mentionwatch.classify.duplicates import normalized_for_duplicates
 from mentionwatch.classify.patterns import compile_search
 from mentionwatch.classify.spam import (
     _LINK,
@@ -22,7 +23,6 @@ from mentionwatch.classify.spam import (
     SPAM_THRESHOLD,
     _hosts,
     _ungated_verdict,
-    normalized_for_duplicates,
     spam_verdict,
 )
 

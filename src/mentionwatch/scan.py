@@ -18,11 +18,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from mentionwatch.alerts import send_alerts
-from mentionwatch.classify.duplicates import as_copied_spam, copied_by_key
+from mentionwatch.classify.duplicates import (
+    as_copied_spam,
+    copied_by_key,
+    normalized_for_duplicates,
+)
 from mentionwatch.classify.handles import is_brand_handle
 from mentionwatch.classify.match import TermMatcher, compile_matcher
 from mentionwatch.classify.sentiment import text_to_score
-from mentionwatch.classify.spam import normalized_for_duplicates
 from mentionwatch.classify.verdict import assess
 from mentionwatch.config import BrandConfig, Config, SentimentConfig, SourceConfig
 from mentionwatch.errors import ScanLockedError, SourceError

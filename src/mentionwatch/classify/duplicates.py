@@ -13,8 +13,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from mentionwatch.classify.spam import normalized_for_duplicates
 from mentionwatch.models import Classification
+
+_FOLDED_FOR_DUPLICATES = re.compile(r"https?://\S+|@\w+|#\w+|\d+")
+_WORDS_FOR_DUPLICATES = re.compile(r"\w+")
+
+
+def normalized_for_duplicates(text: str) -> str:
+    """The text with mentions, links and numbers folded: copy-paste spam posted by many
+    accounts normalises to the same string."""
+    folded = _FOLDED_FOR_DUPLICATES.sub(" ", text.lower())
+    return " ".join(_WORDS_FOR_DUPLICATES.findall(folded))
+
 
 #: This many distinct accounts posting the same text make it spam.
 MIN_ACCOUNTS = 3

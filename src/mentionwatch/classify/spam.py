@@ -2007,14 +2007,3 @@ def _weigh(post: _Post, fired: list[Signal]) -> SpamVerdict:
     if SPAM_THRESHOLD <= score < SPAM_THRESHOLD + complaint and _COMPLAINT_CUES(post.low):
         score -= complaint  # "my refund never arrived, DM me": a customer, not a scam
     return SpamVerdict(score >= SPAM_THRESHOLD, round(score, 2), names)
-
-
-_FOLDED_FOR_DUPLICATES = re.compile(r"https?://\S+|@\w+|#\w+|\d+")
-_WORDS_FOR_DUPLICATES = re.compile(r"\w+")
-
-
-def normalized_for_duplicates(text: str) -> str:
-    """The text with mentions, links and numbers folded: copy-paste spam posted by many
-    accounts normalises to the same string."""
-    folded = _FOLDED_FOR_DUPLICATES.sub(" ", text.lower())
-    return " ".join(_WORDS_FOR_DUPLICATES.findall(folded))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Sequence
 
@@ -44,13 +45,10 @@ _quoted = json.encoder.encode_basestring_ascii  # what `json.dumps` uses (ensure
 
 
 def _number(value: float) -> str:
-    """A valence as `json.dumps` writes it (a float's `repr`; an int's `str`)."""
-    if isinstance(value, float) and value == value and value not in (_INFINITY, -_INFINITY):
+    """A valence as `json.dumps` writes it (a finite float's `repr`; anything else its way)."""
+    if isinstance(value, float) and math.isfinite(value):
         return float.__repr__(value)
     return json.dumps(value)
-
-
-_INFINITY = float("inf")
 
 
 def hits_from_json(value: str | None) -> tuple[tuple[str, str, float], ...]:
