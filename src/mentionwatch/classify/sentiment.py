@@ -172,13 +172,13 @@ def demoted_compound(thresholds: SentimentConfig) -> float:
 
 def _inbox_check(
     text: str, compound: float, hits: tuple[Hit, ...], thresholds: SentimentConfig
-) -> tuple[float, tuple[Hit, ...]] | None:
-    """The compound and hits of a post labelled negative and not spam that the inbox check
-    (`negative_model`) reads as no complaint: neutral, its reasons first among the hits (as
-    a frame's are); None when it stays negative."""
+) -> tuple[float, tuple[Hit, ...]]:
+    """The compound and hits of a post labelled negative and not spam after the inbox check
+    (`negative_model`): when it reads the post as no complaint, neutral, with its reasons
+    first among the hits (as a frame's are); else as they were."""
     reasons = not_a_complaint(text, compound)
     if reasons is None:
-        return None
+        return compound, hits
     # No valence of its own, as a frame's hit: it changes how the post counts, not its words.
     return demoted_compound(thresholds), (Hit(MODEL_HIT, reasons, 0.0), *hits)
 
@@ -225,9 +225,7 @@ def classify_text(
                     compound, hits = combine(vader, found), frame_hits + found.hits
             # The inbox check reads only what the inbox would show: most posts skip it here.
             if compound <= thresholds.negative and inbox_check and not spam:
-                checked = _inbox_check(text, compound, hits, thresholds)
-                if checked is not None:
-                    compound, hits = checked
+                compound, hits = _inbox_check(text, compound, hits, thresholds)
         shown = (
             text
             if len(text) <= SNIPPET_WIDTH and "\n" not in text
@@ -249,9 +247,7 @@ def classify_text(
     focus = worst if scores[worst] < 0 else 0
     hits = frame_hits + tuple(hit for _, found in scored for hit in found.hits)
     if compound <= thresholds.negative and inbox_check and not spam:
-        checked = _inbox_check(text, compound, hits, thresholds)
-        if checked is not None:
-            compound, hits = checked
+        compound, hits = _inbox_check(text, compound, hits, thresholds)
     return Classification(
         compound,
         label_for(compound, thresholds),
