@@ -59,7 +59,6 @@ import functools
 import itertools
 import json
 import math
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -88,15 +87,11 @@ NOT_A_COMPLAINT = "not a complaint"
 
 # --- features ------------------------------------------------------------------------------------
 
-# ASCII letters lower-cased, every digit "0" (a number becomes its count of digits), anything
-# else (punctuation, non-ASCII, the bytes of an emoji) a space; apostrophes are deleted. The
-# spam model's table: one word is one word to both models.
-_WORD_TABLE = bytes(
-    c + 32 if 65 <= c <= 90 else 48 if 48 <= c <= 57 else c if 97 <= c <= 122 else 32
-    for c in range(256)
-)
-_EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
-_MONEY = re.compile(r"[$£€₹₦₱¥]\s?\d")
+# Words, emoji and amounts of money are read as the spam model reads them: one word is one
+# word to both models.
+_WORD_TABLE = spam_model.WORD_TABLE
+_EMOJI = spam_model.EMOJI
+_MONEY = spam_model.CURRENCY
 
 #: The classifier's compound (at most the negative threshold, or the model would not read it).
 _MILD, _MEDIUM, _STRONG = b"compound:mild", b"compound:medium", b"compound:strong"

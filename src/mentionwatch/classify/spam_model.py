@@ -91,7 +91,7 @@ _HAS_EMAIL = re.compile(r"@[\w-]+\.[A-Za-z]")
 #: A hashtag, not a heading ("### Steps") nor an HTML entity ("&#39;").
 _HASHTAG = re.compile(r"(?<![\w#&])#[^\W\d_]\w*")
 _HANDLE = re.compile(r"@\w+")
-_CURRENCY = re.compile(r"[$£€₹₦₱¥]\s?\d")
+CURRENCY = re.compile(r"[$£€₹₦₱¥]\s?\d")
 _MONEY = re.compile(
     r"[$£€₹₦₱¥]\s?\d[\d,.]*(?:\s?(?:k|m|bn)\b)?"
     r"|\b\d[\d,.]*\s?(?:usd|gbp|eur|usdt|usdc|btc|eth|dollars|pounds|euros|bucks)\b",
@@ -105,14 +105,14 @@ _PHONE = re.compile(
 #: which `re` skips to: most posts with nine digits (dates, order numbers) have no such run.
 _PHONE_CORE = re.compile(r"\d{3}[\s.-]?\d{3}")
 _DIGITS = b"0123456789"
-_EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
 #: The first byte of a character outside the Basic Multilingual Plane (most emoji), in UTF-8.
 _ASTRAL_LEADS = bytes(range(0xF0, 0xF5))
 _ASCII_UPPER = bytes(range(65, 91))
 _ASCII_LOWER = bytes(range(97, 123))
 # ASCII letters lower-cased, every digit "0" (a number becomes its count of digits), anything
 # else (punctuation, non-ASCII, the bytes of an emoji) a space; apostrophes are deleted.
-_WORD_TABLE = bytes(
+WORD_TABLE = bytes(
     c + 32 if 65 <= c <= 90 else 48 if 48 <= c <= 57 else c if 97 <= c <= 122 else 32
     for c in range(256)
 )
@@ -182,7 +182,7 @@ def _fold(text: str, brand_terms: tuple[str, ...]) -> str:
         if _HAS_EMAIL.search(text):
             text = _EMAIL.sub(" zzemailzz ", text)
         text = _HANDLE.sub(" zzhandlezz ", text)
-    if _CURRENCY.search(text):
+    if CURRENCY.search(text):
         text = _MONEY.sub(" zzmoneyzz ", text)
     raw = text.encode("utf-8", "replace")
     if len(raw) - len(raw.translate(None, _DIGITS)) >= 9 and _PHONE_CORE.search(text):
@@ -211,11 +211,11 @@ def features(
         text = text.replace("’", "'")
     folded = _fold(text, tuple(brand_terms))
     raw = folded.encode("utf-8", "replace")
-    words = raw.translate(_WORD_TABLE, b"'").split()
+    words = raw.translate(WORD_TABLE, b"'").split()
     pairs = list(map(b" ".join, itertools.pairwise(words)))
     astral = len(raw) - len(raw.translate(None, _ASTRAL_LEADS))
     # (an emoji inside the Basic Multilingual Plane, "☕", starts with the byte E2 in UTF-8)
-    emoji = [e.encode() for e in _EMOJI.findall(folded)] if astral or b"\xe2" in raw else []
+    emoji = [e.encode() for e in EMOJI.findall(folded)] if astral or b"\xe2" in raw else []
     other = _shapes(text, raw, words, astral)
     other += [b"rule:" + name.encode() for name in rule_signals]
     return Features(tuple(dict.fromkeys((*words, *emoji, *pairs))), tuple(other))
@@ -286,13 +286,13 @@ def worth_reading(model: SpamModel, text: str, rule_signals: Sequence[str] = ())
     so its cost is spared on them (a microsecond to look, against ten to read)."""
     if len(text) > MAX_CHARS:
         return False
-    if rule_signals or "#" in text or _LINKISH.search(text) or _CURRENCY.search(text):
+    if rule_signals or "#" in text or _LINKISH.search(text) or CURRENCY.search(text):
         return True
-    if _EMOJI.search(text) or ("@" in text and _HAS_EMAIL.search(text)):
+    if EMOJI.search(text) or ("@" in text and _HAS_EMAIL.search(text)):
         return True
     if "’" in text:
         text = text.replace("’", "'")
-    words = text.encode("utf-8", "replace").translate(_WORD_TABLE, b"'").split()
+    words = text.encode("utf-8", "replace").translate(WORD_TABLE, b"'").split()
     return not model.cues.isdisjoint(words)
 
 
