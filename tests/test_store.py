@@ -229,3 +229,73 @@ def test_a_failing_outer_transaction_takes_its_savepoints_with_it(tmp_path: Path
             raise RuntimeError("the scan fails after the poll was stored")
         assert store.count_mentions() == 0
         assert store.source_state("alerts", "rss").last_success_at is None
+
+
+# --- which id a poll's posts are stored under, read once per poll ---------------------------
+
+
+def linked(native_id: str, link: str, title: str, text: str = "text") -> ScoredMention:
+    mention = Mention(
+        source="alerts",
+        kind="rss",
+        native_id=native_id,
+        url=link,
+        title=title,
+        text=text,
+        created_at=NOW,
+        author="jo",
+    )
+    return ScoredMention(mention, NEGATIVE)
+
+
+def stored_ids(store: Store) -> list[tuple[str, str, str]]:
+    """The stored posts, after checking that the full-text index holds exactly their words
+    (FTS5's integrity check raises otherwise)."""
+    store.db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('integrity-check')")
+    rows = store.db.execute("SELECT native_id, title, text FROM mentions ORDER BY id")
+    return [(row["native_id"], row["title"], row["text"]) for row in rows]
+
+
+def test_a_post_a_poll_repeats_is_stored_once_with_its_last_text(store: Store) -> None:
+    # Its second copy updates the row the first inserted: that row must be in the full-text
+    # index by then, or the update's trigger fails ("database disk image is malformed").
+    first = linked("g1", "https://blog.example/1", "Outage", "down")
+    again = linked("g1", "https://blog.example/1", "Outage", "down for hours")
+    assert save(store, first, again) == (1, 1)
+    assert stored_ids(store) == [("g1", "Outage", "down for hours")]
+    assert [hit.mention.native_id for hit in store.search("hours")] == ["g1"]
+
+
+def test_a_post_republished_under_a_new_id_in_the_same_poll_is_the_first(store: Store) -> None:
+    original = linked("g1", "https://blog.example/1", "Outage", "down")
+    republished = linked("g2", "https://blog.example/1?utm_source=x", "Outage", "down, edited")
+    assert save(store, original, republished) == (1, 1)
+    assert stored_ids(store) == [("g1", "Outage", "down, edited")]
+
+
+def test_a_post_renamed_earlier_in_the_poll_is_found_under_its_new_title(store: Store) -> None:
+    save(store, linked("g1", "https://blog.example/1", "Outage"))
+    # The poll renames g1, then republishes it under a new id with the new title: that copy
+    # is g1 (same link, same title now), not a second post.
+    renamed = linked("g1", "https://blog.example/1", "Outage resolved")
+    copy = linked("g2", "https://blog.example/1", "Outage resolved", "text, again")
+    assert save(store, renamed, copy, at=NOW + timedelta(hours=1)) == (0, 2)
+    assert stored_ids(store) == [("g1", "Outage resolved", "text, again")]
+
+
+def test_the_first_post_stored_under_a_link_and_title_takes_its_copies(store: Store) -> None:
+    save(store, linked("a", "https://blog.example/home", "Status"))
+    save(
+        store,
+        linked("b", "https://blog.example/home", "Status"),
+        linked("c", "https://x.example/c", "Other"),
+    )
+    assert [row[0] for row in stored_ids(store)] == ["a", "c"]
+    # Many posts in one poll (more than one `IN (...)` list): each finds its own row.
+    many = [linked(f"n{i}", f"https://blog.example/n{i}", f"Post {i}") for i in range(1200)]
+    assert save(store, *many) == (1200, 0)
+    assert save(store, *many, linked("z", "https://blog.example/home", "Status", "moved")) == (
+        0,
+        1,
+    )
+    assert stored_ids(store)[0] == ("a", "Status", "moved")

@@ -52,6 +52,86 @@ _STATS_GROUPS: dict[str | None, str] = {
 _STATS_FIELDS = [name for name in StatsRow.__dataclass_fields__ if name != "key"]
 
 
+#: Values per `IN (...)` list: far below SQLite's limit on a statement's variables.
+_IN_CHUNK = 500
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
+
+
+class _StoredIds:
+    """Under which id each post of one poll is stored: its own, or, for a post republished
+    under a new id (a feed that changed its GUIDs), the id of the same post (same link, same
+    title) stored first. Two different posts that merely share a link stay apart.
+
+    Read in two queries for the whole poll instead of two per post: a first scan or a
+    backfill stores thousands of posts, and the lookups one by one cost about as much as
+    the inserts. `save_poll` reports what it writes (`inserted`, `changed`), so each post
+    gets the answer the lookups one by one gave, even when a poll repeats a post."""
+
+    def __init__(
+        self, db: sqlite3.Connection, mentions: Sequence[Mention], canonicals: Sequence[str | None]
+    ) -> None:
+        self.db = db
+        self.known: set[tuple[str, str]] = set()
+        for source in {mention.source for mention in mentions}:
+            ids = [mention.native_id for mention in mentions if mention.source == source]
+            for chunk in _chunks(ids):
+                rows = db.execute(
+                    "SELECT native_id FROM mentions WHERE source = ?"
+                    f" AND native_id IN ({', '.join('?' * len(chunk))})",
+                    (source, *chunk),
+                )
+                self.known.update((source, native_id) for (native_id,) in rows)
+        # (source, canonical link, title) -> the native id of the first post stored with
+        # them, for the posts not stored under their own id. None once a row was rewritten
+        # in this poll (its title may have changed): then each post is looked up alone.
+        self.first_with_link: dict[tuple[str, str, str], str] | None = {}
+        unknown: dict[str, set[str]] = {}
+        for mention, canonical in zip(mentions, canonicals, strict=True):
+            if canonical is not None and (mention.source, mention.native_id) not in self.known:
+                unknown.setdefault(mention.source, set()).add(canonical)
+        for source, links in unknown.items():
+            for chunk in _chunks(sorted(links)):
+                rows = db.execute(
+                    "SELECT canonical_url, title, native_id FROM mentions WHERE source = ?"
+                    f" AND canonical_url IN ({', '.join('?' * len(chunk))}) ORDER BY id",
+                    (source, *chunk),
+                )
+                for link, title, native_id in rows:
+                    self.first_with_link.setdefault((source, link, title), native_id)
+
+    def native_id_of(self, mention: Mention, canonical: str | None) -> str:
+        if (mention.source, mention.native_id) in self.known or canonical is None:
+            return mention.native_id
+        if self.first_with_link is None:
+            row = self.db.execute(
+                "SELECT native_id FROM mentions"
+                " WHERE source = ? AND canonical_url = ? AND title = ? ORDER BY id LIMIT 1",
+                (mention.source, canonical, mention.title),
+            ).fetchone()
+            return str(row[0]) if row else mention.native_id
+        return self.first_with_link.get(
+            (mention.source, canonical, mention.title), mention.native_id
+        )
+
+    def inserted(self, mention: Mention, canonical: str | None) -> None:
+        """`mention` was just stored under its own id (the newest row, so never the first
+        with its link if one was stored before)."""
+        self.known.add((mention.source, mention.native_id))
+        if canonical is not None and self.first_with_link is not None:
+            self.first_with_link.setdefault(
+                (mention.source, canonical, mention.title), mention.native_id
+            )
+
+    def changed(self) -> None:
+        """A stored row was rewritten: its title may differ now, so the links read before
+        no longer say which post is stored first under a link and title."""
+        self.first_with_link = None
+
+
 #: Every open mention: `OpenFilter` with nothing to filter on.
 EVERY_OPEN = OpenFilter()
 
@@ -192,20 +272,33 @@ class Store(WorkflowQueries, ArchiveQueries):
         new = updated = 0
         fetched = to_db_time(fetched_at)
         with self.transaction() as db:
-            last_id_before = self.last_mention_id()
-            for item in scored:
-                canonical = canonical_url(item.mention.url) if item.mention.url else None
-                stored_as = self._stored_native_id(db, item.mention, canonical)
-                if stored_as != item.mention.native_id:
-                    mention = replace(item.mention, native_id=stored_as)
-                    if self._update_mention(db, mention, item.verdict, fetched, canonical):
-                        updated += 1
-                elif self._insert_mention(db, item, fetched, canonical):
+            indexed_through = self.last_mention_id()
+            inserted_unindexed = False
+            canonicals = [
+                canonical_url(item.mention.url) if item.mention.url else None for item in scored
+            ]
+            stored = _StoredIds(db, [item.mention for item in scored], canonicals)
+            for item, canonical in zip(scored, canonicals, strict=True):
+                stored_as = stored.native_id_of(item.mention, canonical)
+                if stored_as == item.mention.native_id and self._insert_mention(
+                    db, item, fetched, canonical
+                ):
+                    stored.inserted(item.mention, canonical)
+                    inserted_unindexed = True
                     new += 1
-                elif self._update_mention(db, item.mention, item.verdict, fetched, canonical):
+                    continue
+                if inserted_unindexed:
+                    # An update's trigger takes the row's old words out of the full-text
+                    # index, so a row this poll inserted (a post the poll lists twice) must be
+                    # in it first: FTS5 refuses to delete words it never indexed.
+                    indexed_through = self._index_for_search(db, after_id=indexed_through)
+                    inserted_unindexed = False
+                mention = replace(item.mention, native_id=stored_as)
+                if self._update_mention(db, mention, item.verdict, fetched, canonical):
+                    stored.changed()
                     updated += 1
-            if new:
-                self._index_for_search(db, after_id=last_id_before)
+            if inserted_unindexed:
+                self._index_for_search(db, after_id=indexed_through)
             cursor = result.cursor if result.cursor is not None else state.cursor
             self._upsert_state(db, state.name, state.kind)
             db.execute(
@@ -235,34 +328,18 @@ class Store(WorkflowQueries, ArchiveQueries):
         return new, updated
 
     @staticmethod
-    def _index_for_search(db: sqlite3.Connection, after_id: int) -> None:
-        """Add the mentions this transaction inserted to the full-text index, in one
-        statement. (A trigger per row would do it too, but FTS5 flushes its buffer at every
-        trigger's savepoint: that made each insert about five times slower.) Updates and
-        deletes, which are rare, keep their triggers (`migrations.add_search_index`)."""
+    def _index_for_search(db: sqlite3.Connection, after_id: int) -> int:
+        """Add the mentions inserted after `after_id` to the full-text index, in one
+        statement; returns the last id indexed. (A trigger per row would do it too, but
+        FTS5 flushes its buffer at every trigger's savepoint: that made each insert about
+        five times slower.) Updates and deletes, which are rare, keep their triggers
+        (`migrations.add_search_index`)."""
         db.execute(
             "INSERT INTO mentions_fts (rowid, title, text, author)"
             " SELECT id, title, text, coalesce(author, '') FROM mentions WHERE id > ?",
             (after_id,),
         )
-
-    @staticmethod
-    def _stored_native_id(db: sqlite3.Connection, mention: Mention, canonical: str | None) -> str:
-        """The id this post is stored under: its own, or, for a post republished under a new
-        id (a feed that changed its GUIDs), the id of the same post (same link, same title)
-        stored before. Two different posts that merely share a link stay apart."""
-        known = db.execute(
-            "SELECT 1 FROM mentions WHERE source = ? AND native_id = ?",
-            (mention.source, mention.native_id),
-        ).fetchone()
-        if known or canonical is None:
-            return mention.native_id
-        row = db.execute(
-            "SELECT native_id FROM mentions"
-            " WHERE source = ? AND canonical_url = ? AND title = ? ORDER BY id LIMIT 1",
-            (mention.source, canonical, mention.title),
-        ).fetchone()
-        return str(row[0]) if row else mention.native_id
+        return int(db.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()[0])
 
     def _insert_mention(
         self, db: sqlite3.Connection, item: ScoredMention, fetched: str, canonical: str | None
