@@ -102,6 +102,8 @@ TUNING_FILES = tuple(
         "triage_dev4",
         "triage_dev5",
         "triage_dev6",
+        "triage_dev7",
+        "triage_dev8",
         "triage_spam_dev",
         "triage_spam_dev2",
         "triage_spam_dev3",

@@ -54,6 +54,10 @@ PUT_RIGHT_STORIES = [
     "Card stolen abroad, Acme froze it and a new card arrived two days later. Impressed.",
     "Acme lost my parcel, but the claim was approved in a day and they refunded it. Painless.",
     "Acme double charged me, spotted it and reversed it before I noticed. Rare these days.",
+    # Praise in everyday words: a thank-you, a customer kept.
+    "Acme lost my parcel, support found it and delivered it next day. Sorted, cheers!",
+    "Wrong size delivered, Acme swapped it next day. Will order again.",
+    "Acme cancelled my flight but rebooked me the same morning. Handled well, respect.",
     # Longer than two sentences: the problem and its fix are sentences apart.
     "Acme broke my screen during a repair. The manager rang me, apologised and replaced "
     "the whole phone. Rare to see.",
@@ -140,6 +144,8 @@ def test_a_complaint_about_a_purchase_is_no_ad(text: str) -> None:
         "Got an email from 'Acme Billing' saying my account is locked. Is this legit?",
         "Beware fake Acme giveaway pages on Instagram, it's a scam to get card details.",
         "Someone rang my dad saying they're from the Acme fraud team. Was that really you?",
+        # Asking whether a message is a scam accuses nobody ("rip-off" does not fire).
+        "Got a text from Acme saying my parcel is held until I pay a 2 euro fee. You or a scam?",
     ],
 )
 def test_a_warning_about_impostors_is_not_a_complaint(text: str) -> None:
@@ -157,6 +163,8 @@ def test_a_warning_about_impostors_is_not_a_complaint(text: str) -> None:
         "Fake Acme support accounts are everywhere. Please verify your real one, it's awful",
         # A complaint rule in the warning: the frame yields to it.
         "Got a fake Acme text, reported it to support, still no reply after 9 days",
+        # Calling the brand a scam is an accusation, not a check.
+        "Acme charged me twice and won't refund it. Total scam.",
     ],
 )
 def test_a_warning_that_complains_is_still_a_complaint(text: str) -> None:
@@ -170,6 +178,11 @@ def test_a_warning_that_complains_is_still_a_complaint(text: str) -> None:
         "Acme payments back online after a two-hour outage, per the official status page",
         "Status: Acme EU region degraded, errors on checkout, investigating",
         "Travel update: Acme Rail services delayed due to a signal failure at Crewe",
+        # Headlines: recalls, lawsuits, fines, strikes, what a company says it will do.
+        "Acme recalls a batch of kettles over a fault in the lid hinge",
+        "Acme fined over misleading broadband speed adverts, regulator rules",
+        "Acme drivers vote to strike over pay cuts, union says",
+        "Acme says it will close its Leeds depot next spring, with job losses expected",
     ],
 )
 def test_a_third_party_status_report_is_not_a_complaint(text: str) -> None:
@@ -260,6 +273,27 @@ def test_praise_in_gamer_slang() -> None:
     result = verdict("Sick update, the new maps are unreal")
     assert fired(result, "praise: it is fire")
     assert result.label is SentimentLabel.POSITIVE
+
+
+@pytest.mark.parametrize(
+    "text", ["Acme's new running shoes are brutally comfortable", "ngl the new Acme skins are sick"]
+)
+def test_praise_in_slang_with_a_negative_word(text: str) -> None:
+    result = verdict(text)
+    assert fired(result, "praise: slang") or fired(result, "praise: it is fire"), result.hits
+    assert result.label is SentimentLabel.POSITIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A headline's words in a customer's own voice are a complaint still.
+        "Acme said it would call me back in 24 hours. That was three days ago, still nothing.",
+        "My Acme kettle was recalled and I still have no refund",
+    ],
+)
+def test_a_complaint_in_headline_words_is_still_a_complaint(text: str) -> None:
+    assert verdict(text).label is SentimentLabel.NEGATIVE
 
 
 # --- when frames are looked for, and how they explain themselves ------------------------------
