@@ -246,6 +246,8 @@ def test_a_question_that_complains_is_still_a_complaint(text: str) -> None:
         ("Is oat milk at no extra charge in every branch?", "hidden fees"),
         ("Got my money back in my account the same day", "money back"),
         ("Acme staff will never ask for your password", "did not authorise"),
+        ("Any update on the new dark mode, Acme?", "chasing an open case"),
+        ("It's been 3 years with Acme and not one problem", "chasing an open case"),
     ],
 )
 def test_complaint_rules_spare_what_is_no_complaint(text: str, rule: str) -> None:
@@ -261,6 +263,12 @@ def test_complaint_rules_spare_what_is_no_complaint(text: str, rule: str) -> Non
         ("I never asked for this upgrade", "did not authorise"),
         ("2 stars. The app logs me out every day.", "a low rating"),
         ("1/5, the delivery came a week late", "a low rating"),
+        # A polite chase is a complaint still open.
+        ("Hi Acme, gentle follow-up on case 4471, the router still drops.", "chasing an open case"),
+        ("Hello Acme, any update on my refund? Thank you so much!", "chasing an open case"),
+        ("Third email about this, Acme. Kind regards.", "chasing an open case"),
+        ("Acme promised a callback. It's been 6 days.", "chasing an open case"),
+        ("Complained to Acme about the double charge. Silence.", "chasing an open case"),
     ],
 )
 def test_complaint_rules_still_catch_the_complaint(text: str, rule: str) -> None:
