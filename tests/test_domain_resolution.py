@@ -112,6 +112,7 @@ def test_a_problem_put_right_counts_its_praise_alone() -> None:
         "Selling my Acme router, one dead port, 35 EUR",
         "Selling my Acme console, the disc drive is broken, £60",
         "Acme drill, battery won't charge anymore, £15 ono",
+        "Selling unworn Acme boots, wrong size for me, £40",
     ],
 )
 def test_a_for_sale_ad_is_neither_complaint_nor_praise(text: str) -> None:
@@ -243,10 +244,16 @@ def test_a_question_that_complains_is_still_a_complaint(text: str) -> None:
     ("text", "rule"),
     [
         ("Do you refund the deposit if I cancel a week before?", "want to leave"),
+        ("Is this normal? Don't want to end up without my old number", "want to leave"),
         ("Is oat milk at no extra charge in every branch?", "hidden fees"),
         ("Got my money back in my account the same day", "money back"),
         ("Acme staff will never ask for your password", "did not authorise"),
         ("Any update on the new dark mode, Acme?", "chasing an open case"),
+        # Something else moved, not the writer's business.
+        (
+            "Acme depot closed for refurb, collections moved to the car park",
+            "switching to a competitor",
+        ),
         ("It's been 3 years with Acme and not one problem", "chasing an open case"),
     ],
 )
@@ -269,6 +276,11 @@ def test_complaint_rules_spare_what_is_no_complaint(text: str, rule: str) -> Non
         ("Third email about this, Acme. Kind regards.", "chasing an open case"),
         ("Acme promised a callback. It's been 6 days.", "chasing an open case"),
         ("Complained to Acme about the double charge. Silence.", "chasing an open case"),
+        ("Finally moved to Zippex after the third outage this month", "switching to a competitor"),
+        (
+            "Ten years with Acme and we've moved to Zippex, thanks for nothing",
+            "switching to a competitor",
+        ),
     ],
 )
 def test_complaint_rules_still_catch_the_complaint(text: str, rule: str) -> None:

@@ -79,8 +79,8 @@ CALM = [
     ),
     (
         "triage_dev3",
-        "Paywhistle's split-bill feature is the only reason our house group chat no longer has"
-        " arguments about money.",
+        "What's the cabin allowance on Skyrook's Basic fare? The site lists both 'personal item'"
+        " and 'cabin bag' and I can't tell which applies.",
     ),
     (
         "triage_spam_dev2",
