@@ -33,6 +33,7 @@ from mentionwatch.classify.domain import (
 from mentionwatch.classify.negative_model import HIT_KIND as MODEL_HIT
 from mentionwatch.classify.negative_model import not_a_complaint, second_look
 from mentionwatch.classify.vader import compound as exact_compound
+from mentionwatch.classify.vader import compound_with_tokens
 from mentionwatch.config import SentimentConfig
 from mentionwatch.models import Classification, SentimentLabel
 from mentionwatch.text import snippet as one_line
@@ -122,7 +123,10 @@ def _scored_post(
     # (whitespace, and closing quotes after a full stop), so the post is read only once.
     reported = None if len(parts) == 1 else reports_in(lower, token_sets)
     scored = [
-        (exact_compound(part), layer.assess(part, part_lower, part_tokens, reported))
+        (
+            compound_with_tokens(part, part_tokens),
+            layer.assess(part, part_lower, part_tokens, reported),
+        )
         for part, part_lower, part_tokens in zip(parts, lowers, token_sets, strict=True)
     ]
     scores = [combine(vader, found) for vader, found in scored]
@@ -215,7 +219,7 @@ def classify_text(
             # `_scored_post(text, [text], layer, thresholds)`, unrolled: the hot path.
             lower = text.lower()
             tokens = set(tokens_of(lower))
-            vader, found = exact_compound(text), layer.assess(text, lower, tokens)
+            vader, found = compound_with_tokens(text, tokens), layer.assess(text, lower, tokens)
             compound, hits = combine(vader, found), found.hits
             # `_in_frame` checks the words too: here they spare most posts the call.
             if compound <= thresholds.negative and not tokens.isdisjoint(layer.frame_triggers):

@@ -60,6 +60,12 @@ class _Tables:
     emoji_table: dict[int, str]
     #: Some emoji is an ASCII character: ASCII text is not emoji-free then.
     ascii_emoji: bool
+    #: Of each lexicon word that can equal a lower-cased word, one `domain.tokens_of` token:
+    #: an ASCII text none of whose tokens is here holds no lexicon word with tokens.
+    signatures: frozenset[str]
+    #: The lexicon words without tokens (emoticons: ":)", ">:("): in ASCII text, whole
+    #: whitespace-separated words. See `compound_with_tokens`.
+    emoticons: frozenset[str]
     #: The installed vaderSentiment is not the release this module mirrors: its own
     #: `polarity_scores`, to defer to.
     defer: Callable[[str], dict[str, float]] | None
@@ -83,6 +89,7 @@ def _load() -> _Tables:
         SPECIAL_CASES,
     )
 
+    from mentionwatch.classify.domain import tokens_of
     from mentionwatch.classify.sentiment import analyzer
 
     vader = analyzer()
@@ -105,8 +112,21 @@ def _load() -> _Tables:
     words = {w for key in [*idioms2, *idioms3, *boosters2] for w in key}
     # Only single characters are replaced: `polarity_scores` looks the text up char by char.
     emoji_table = {ord(char): " " + text for char, text in vader.emojis.items() if len(char) == 1}
+    scoring = {w: v for w, v in lexicon.items() if w not in BOOSTER_DICT}
+    signatures: set[str] = set()
+    emoticons: set[str] = set()
+    for word in scoring:
+        if word != word.lower() or " " in word:
+            continue  # never equals a word of a text: words are lower-cased and split
+        tokens = tokens_of(word)
+        if tokens:
+            # Any token would do; the longest is the least common in posts ("short-sighted"
+            # gives "sighted", not "short").
+            signatures.add(max(tokens, key=len))
+        else:
+            emoticons.add(word)
     _TABLES = _Tables(
-        lexicon={w: v for w, v in lexicon.items() if w not in BOOSTER_DICT},
+        lexicon=scoring,
         known=frozenset(lexicon),
         boosters=dict(BOOSTER_DICT),
         negations=frozenset(NEGATE),
@@ -114,6 +134,8 @@ def _load() -> _Tables:
         idioms3=idioms3,
         boosters2=boosters2,
         idiom_words=frozenset(words),
+        signatures=frozenset(signatures),
+        emoticons=frozenset(emoticons),
         emoji_table=emoji_table,
         ascii_emoji=any(chr(code).isascii() for code in emoji_table),
         defer=None if installed == MIRRORED else vader.polarity_scores,
@@ -171,6 +193,33 @@ def compound(text: str) -> float:
     elif sum_s < 0:
         sum_s -= _emphasis(text)
     return round(_normalize(sum_s), 4)
+
+
+def compound_with_tokens(text: str, tokens: set[str]) -> float:
+    """`compound(text)`, exactly, given the text's tokens (`set(domain.tokens_of(text.lower()))`,
+    which the domain layer reads anyway): about half the sentences of a post hold no lexicon
+    word, and their tokens tell so for a fifth of the cost of VADER's reading (then 0.0).
+
+    Why the tokens tell, in ASCII text (which VADER does not rewrite: no emoji): a lexicon
+    word is one of VADER's words (a whitespace-separated word, lower-cased, the punctuation
+    around it stripped unless two characters or fewer would remain). Around it in the text is
+    whitespace or that punctuation, which never joins its letters into a longer token (an
+    apostrophe joins only the letters after it, and after the word comes no letter before the
+    whitespace). So each of its tokens is a token of the text: without the word's signature
+    token (`_Tables.signatures`), the text has not got the word. A lexicon word without
+    tokens (an emoticon: in ASCII, all punctuation) is never what stripping leaves of a
+    word, which starts and ends with no punctuation: it is a whole whitespace-separated word
+    of the text as written (`_Tables.emoticons`)."""
+    tables = _TABLES or _load()
+    if (
+        text.isascii()
+        and not tables.ascii_emoji
+        and tables.defer is None
+        and tokens.isdisjoint(tables.signatures)
+        and tables.emoticons.isdisjoint(text.split())
+    ):
+        return 0.0
+    return compound(text)
 
 
 def polarity_scores(text: str) -> dict[str, float]:
