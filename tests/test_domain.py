@@ -197,7 +197,7 @@ def test_skipping_vader_when_no_lexicon_word_occurs_changes_nothing() -> None:
     layer = domain_layer(CONFIG)
     for text in texts:
         for piece in [text, *split_sentences(text)]:
-            scored, _, _ = _scored_post(piece, [piece], layer, CONFIG)
+            scored, *_ = _scored_post(piece, [piece], layer, CONFIG)
             assert scored[0][0] == vader_compound(piece), piece
 
 

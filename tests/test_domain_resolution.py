@@ -184,6 +184,9 @@ def test_a_warning_that_complains_is_still_a_complaint(text: str) -> None:
         "Acme fined over misleading broadband speed adverts, regulator rules",
         "Acme drivers vote to strike over pay cuts, union says",
         "Acme says it will close its Leeds depot next spring, with job losses expected",
+        # Release notes and post-mortems: what broke, and the fix.
+        "Acme Editor 4.2.1 released. Fixed: crash when closing a tab with unsaved changes",
+        "Acme hotfix 2.0.3 is live: restores controller input and fixes a fatal error on launch",
     ],
 )
 def test_a_third_party_status_report_is_not_a_complaint(text: str) -> None:
@@ -296,7 +299,12 @@ def test_praise_in_gamer_slang() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Acme's new running shoes are brutally comfortable", "ngl the new Acme skins are sick"]
+    "text",
+    [
+        "Acme's new running shoes are brutally comfortable",
+        "ngl the new Acme skins are sick",
+        "Acme returns are stupidly convenient, drop it at any locker",
+    ],
 )
 def test_praise_in_slang_with_a_negative_word(text: str) -> None:
     result = verdict(text)
@@ -310,6 +318,7 @@ def test_praise_in_slang_with_a_negative_word(text: str) -> None:
         # A headline's words in a customer's own voice are a complaint still.
         "Acme said it would call me back in 24 hours. That was three days ago, still nothing.",
         "My Acme kettle was recalled and I still have no refund",
+        "Acme hotfix 2.0.3 is live and my saves are still corrupted",
     ],
 )
 def test_a_complaint_in_headline_words_is_still_a_complaint(text: str) -> None:
@@ -350,3 +359,35 @@ def test_every_frame_rule_names_a_known_frame() -> None:
     assert frames == set(FRAMES)
     with pytest.raises(ValueError, match="not one of"):
         _compile_rules([{"name": "x", "pattern": "x", "frame": "maybe"}], "test")
+
+
+# --- a complaint among praise -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello Acme, I'd be grateful if someone could look at my transfer. It was sent on 2 May."
+        " It still isn't showing. Thank you so much, you are all lovely.",
+        "Love Acme, been a customer for years and the app is great. My card was declined three"
+        " times this week and nobody can tell me why. Anyway, keep up the good work!",
+    ],
+)
+def test_a_complaint_among_praise_reads_as_its_most_negative_sentence(text: str) -> None:
+    result = verdict(text)
+    assert result.hits[0].what.startswith("a complaint among praise"), result.hits
+    assert result.label is SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # No complaint rule: a grumble among praise averages out as before.
+        "The app is slow some mornings. Otherwise it is brilliant. Great support team too.",
+        # A problem put right and praised: the frame takes it out of the inbox again.
+        "Acme lost my suitcase on the way out. They couriered it to the hotel the same night."
+        " No idea how they did it, but class act.",
+    ],
+)
+def test_praise_that_wins_keeps_the_post_out_of_the_inbox(text: str) -> None:
+    assert verdict(text).label is not SentimentLabel.NEGATIVE

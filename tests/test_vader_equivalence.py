@@ -181,7 +181,7 @@ def test_the_classifier_uses_exactly_vaders_compound() -> None:
             assert repr(vader_compound(piece)) == repr(expected), piece
         for parts in ([text], split_sentences(text)):
             if parts and all(part.strip() for part in parts):
-                scored, _, _ = _scored_post(text, parts, layer, thresholds)
+                scored, *_ = _scored_post(text, parts, layer, thresholds)
                 for part, (vader, _) in zip(parts, scored, strict=True):
                     expected = analyzer().polarity_scores(part)["compound"]
                     assert repr(vader) == repr(expected), part

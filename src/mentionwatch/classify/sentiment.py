@@ -111,10 +111,10 @@ def domain_layer(thresholds: SentimentConfig) -> DomainLayer:
 
 def _scored_post(
     text: str, parts: list[str], layer: DomainLayer, thresholds: SentimentConfig
-) -> tuple[list[tuple[float, DomainResult]], list[float], tuple[Hit, ...]]:
+) -> tuple[list[tuple[float, DomainResult]], list[float], tuple[Hit, ...], float]:
     """Each part's VADER compound and domain finding, as `classify_text` scores a post in
-    parts (`[text]`: whole), each part's compound, and the hits of the frame the post was
-    read in (if any)."""
+    parts (`[text]`: whole), each part's compound, the hits of how the post was read (its
+    frame, or a complaint among praise; none for most posts) and the post's compound."""
     lower = text.lower()
     lowers = [lower] if len(parts) == 1 else [part.lower() for part in parts]
     token_sets = [set(tokens_of(part)) for part in lowers]
@@ -130,13 +130,41 @@ def _scored_post(
         for part, part_lower, part_tokens in zip(parts, lowers, token_sets, strict=True)
     ]
     scores = [combine(vader, found) for vader, found in scored]
-    if _compound_of(scores) <= thresholds.negative:
+    compound = _compound_of(scores)
+    reading: tuple[Hit, ...] = ()
+    if compound > thresholds.negative and _complaint_among_praise(scored, scores, thresholds):
+        compound, reading = min(scores), (COMPLAINT_AMONG_PRAISE,)
+    if compound <= thresholds.negative:
         tokens = token_sets[0] if len(token_sets) == 1 else set().union(*token_sets)
         framing = _in_frame(text, lower, tokens, layer, scored)
         if framing is not None:
             in_frame, frame_hits = framing
-            return in_frame, [combine(vader, found) for vader, found in in_frame], frame_hits
-    return scored, scores, ()
+            in_frame_scores = [combine(vader, found) for vader, found in in_frame]
+            return in_frame, in_frame_scores, frame_hits, _compound_of(in_frame_scores)
+    return scored, scores, reading, compound
+
+
+#: Why a post of several sentences reads as its most negative one (`_complaint_among_praise`).
+#: No valence of its own, as a frame's hit: it changes how the post counts, not its words.
+COMPLAINT_AMONG_PRAISE = Hit(
+    "rule", "a complaint among praise: the post reads as its most negative sentence", 0.0
+)
+
+
+def _complaint_among_praise(
+    scored: list[tuple[float, DomainResult]], scores: list[float], thresholds: SentimentConfig
+) -> bool:
+    """A post of several sentences with a complaint a rule recognises in one of them, in the
+    writer's own voice, that still reads neutral or positive on average: "the staff were
+    lovely, the food was great ... the refund still isn't showing. Thank you." The team must
+    answer the complaint; the praise around it does not close it. Such a post reads as its
+    most negative sentence, then as every negative post does: a problem put right and praised
+    (a frame) or a calm post (the inbox check) leaves the inbox again."""
+    return (
+        len(scores) > 1
+        and min(scores) <= thresholds.negative
+        and any(found.complains and not found.for_others for _, found in scored)
+    )
 
 
 def _in_frame(
@@ -245,8 +273,7 @@ def classify_text(
             spam=spam,
             spam_signals=spam_signals,
         )
-    scored, scores, frame_hits = _scored_post(text, sentences, layer, thresholds)
-    compound = _mean_of_carrying(scores)
+    scored, scores, frame_hits, compound = _scored_post(text, sentences, layer, thresholds)
     worst = min(range(len(scores)), key=scores.__getitem__)
     focus = worst if scores[worst] < 0 else 0
     hits = frame_hits + tuple(hit for _, found in scored for hit in found.hits)
