@@ -383,6 +383,19 @@ def test_words_in_scare_quotes_are_a_complaint() -> None:
     assert verdict.label is SentimentLabel.NEGATIVE
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Got a text from "Acme Rewards" about a free phone',
+        "There is a page called 'Acme Deals Official' on Instagram",
+        'Comment "WIN" below to enter the Acme draw',
+    ],
+)
+def test_a_name_or_keyword_in_quotes_is_no_scare_quote(text: str) -> None:
+    verdict = classify_text(text, CONFIG)
+    assert ("sarcasm", "words in scare quotes") not in {(k, w) for k, w, _ in verdict.hits}
+
+
 def test_a_question_quoting_the_sites_words_is_not_a_complaint() -> None:
     assert label("Is the 'cabin bag' on the basic fare the same as a 'personal item'?") is (
         SentimentLabel.NEUTRAL

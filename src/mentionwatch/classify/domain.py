@@ -52,6 +52,20 @@ SCARE_QUOTES_HIT = "words in scare quotes"
 _SCARE_QUOTES = re.compile(r"(?:^|[\s(])['‘\"“](?:[^'’\"”\s]+\s?){1,5}['’\"”](?=[\s.,!?:;)]|$)")
 
 
+#: A quote right after one of these words is a name or a keyword, not the brand's own words
+#: quoted back at it: a text from "Acme Billing", a page called "Acme Deals", comment "WIN".
+_NAMING_WORDS = frozenset({"from", "called", "named", "comment", "dm", "type"})
+
+
+def _scare_quoted(text: str) -> bool:
+    """Some words of `text` are in scare quotes (`_SCARE_QUOTES`), not after a naming word."""
+    for found in _SCARE_QUOTES.finditer(text):
+        before = text[max(0, found.start() - 12) : found.start() + 1].split()
+        if not before or before[-1].lower().strip("(:,") not in _NAMING_WORDS:
+            return True
+    return False
+
+
 def _may_quote(lower: str) -> bool:
     """A cheap look for an opening quote (an apostrophe inside a word does not count)."""
     return (
@@ -487,7 +501,7 @@ class DomainLayer:
         # One set intersection, in C: most posts hit no word and no trigger at all.
         keys = self.index.keys() & tokens
         ascii_only = lower.isascii()
-        quoted = _may_quote(lower) and bool(_SCARE_QUOTES.search(text))
+        quoted = _may_quote(lower) and _scare_quoted(text)
         asks = lower.rstrip().endswith("?") and any(
             rule.search(lower) for rule in self.question_rules
         )
