@@ -278,8 +278,8 @@ def test_the_phone_pre_check_never_hides_a_phone_number() -> None:
     ],
 )
 def test_the_brand_name_is_folded_as_the_pattern_would(terms: tuple[str, ...]) -> None:
-    """`_BrandName.sub` finds the names' first words with `str.find` and tries the pattern
-    only there: on any text it must give exactly `pattern.sub`'s result."""
+    """`_BrandName.sub` finds the names' first words with a search of its own and tries the
+    pattern only there: on any text it must give exactly `pattern.sub`'s result."""
     brand = spam_model._brand_name(terms)
     assert brand is not None
     rng = random.Random(3)

@@ -11,8 +11,10 @@ Bluesky handle on its own domain ("support.acme.com") must be listed as such (a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from fnmatch import fnmatchcase
+import functools
+import re
+from collections.abc import Callable, Sequence
+from fnmatch import translate
 
 
 def bare_handle(author: str) -> str:
@@ -35,9 +37,22 @@ def is_brand_handle(author: str | None, patterns: Sequence[str]) -> bool:
     for host in SHARED_HANDLE_HOSTS:
         if local.endswith(host):
             local = local[: -len(host)]
-    for pattern in patterns:
-        wanted = bare_handle(pattern)
-        candidate = handle if ("@" in wanted or "." in wanted) else local
-        if fnmatchcase(candidate, wanted):
+    for matches, whole in _compiled(tuple(patterns)):
+        if matches(handle if whole else local) is not None:
             return True
     return False
+
+
+#: A pattern's test (`re.Pattern.match`), and whether it is matched against the whole handle.
+_Compiled = tuple[Callable[[str], re.Match[str] | None], bool]
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[_Compiled, ...]:
+    """Each pattern as `fnmatch.fnmatchcase` matches it (its bare handle, translated to a
+    regular expression), and whether it is matched against the whole handle (it names an
+    address or a host) or the local part: read once for a brand's patterns, not on each post."""
+    bare = map(bare_handle, patterns)
+    return tuple(
+        (re.compile(translate(wanted)).match, "@" in wanted or "." in wanted) for wanted in bare
+    )

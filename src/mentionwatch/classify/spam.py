@@ -59,8 +59,10 @@ COMPLAINT_DISCOUNT = 1.0
 WARNING_DISCOUNT = 1.5
 
 
-@dataclass(frozen=True, slots=True)
-class _Post:
+class _Post(NamedTuple):
+    """One post as the rules read it. A named tuple, as it is built for nearly every post: in
+    less than half the time of a frozen dataclass."""
+
     text: str  # as written
     low: str  # lower-cased
     hosts: tuple[str, ...]  # the host of every link, lower-case, without "www."

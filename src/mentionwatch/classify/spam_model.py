@@ -92,11 +92,27 @@ _HAS_EMAIL = re.compile(r"@[\w-]+\.[A-Za-z]")
 _HASHTAG = re.compile(r"(?<![\w#&])#[^\W\d_]\w*")
 _HANDLE = re.compile(r"@\w+")
 CURRENCY = re.compile(r"[$£€₹₦₱¥]\s?\d")
-_MONEY = re.compile(
-    r"[$£€₹₦₱¥]\s?\d[\d,.]*(?:\s?(?:k|m|bn)\b)?"
-    r"|\b\d[\d,.]*\s?(?:usd|gbp|eur|usdt|usdc|btc|eth|dollars|pounds|euros|bucks)\b",
-    re.IGNORECASE,
-)
+#: An amount of money: a currency sign before the number, or a currency word after it.
+_MONEY_SIGNED = r"[$£€₹₦₱¥]\s?\d[\d,.]*(?:\s?(?:k|m|bn)\b)?"
+_MONEY_NAMED = r"\d[\d,.]*\s?(?:usd|gbp|eur|usdt|usdc|btc|eth|dollars|pounds|euros|bucks)\b"
+_MONEY = re.compile(rf"{_MONEY_SIGNED}|\b{_MONEY_NAMED}", re.IGNORECASE)
+#: `_MONEY` without its named amounts, for a text that names no currency (`_may_name_money`).
+#: It opens with a currency sign, which `re` skips to; `_MONEY`'s `\b\d` leaves it nothing to
+#: skip to, so `re` tries it at every position (five times slower on a tweet).
+_MONEY_SIGNED_ONLY = re.compile(_MONEY_SIGNED, re.IGNORECASE)
+#: The currency words of `_MONEY_NAMED`, as `str.casefold` writes them ("usd" is in "usdt").
+_MONEY_WORDS = ("usd", "gbp", "eur", "btc", "eth", "dollars", "pounds", "bucks")
+
+
+def _may_name_money(text: str) -> bool:
+    """Whether `_MONEY_NAMED` may match: whether the text holds one of its currency words, in
+    any case. `str.casefold` writes each character `re.IGNORECASE` matches with a letter of
+    them as that letter (the long "ſ" as "s", the Kelvin sign as "k": tests/test_spam_speed.py
+    checks every character), so a text it finds none in has no match."""
+    folded = text.casefold()
+    return any(word in folded for word in _MONEY_WORDS)
+
+
 _PHONE = re.compile(
     r"(?:(?:\+\d{1,3}|\b1)[\s.-]?)?(?:\(\d{3,4}\)|\b\d{3,5})[\s.-]?\d{3}[\s.-]?\d{3,4}(?!\d)"
 )
@@ -118,40 +134,43 @@ WORD_TABLE = bytes(
 )
 
 
+def _has_currency(text: str) -> bool:
+    """`CURRENCY.search(text)`, not run on an ASCII text without a "$": every other currency
+    sign is outside ASCII (`str.isascii` costs nothing, the search a microsecond a tweet)."""
+    return ("$" in text or not text.isascii()) and CURRENCY.search(text) is not None
+
+
+def _has_emoji(text: str) -> bool:
+    """`EMOJI.search(text)`, not run on an ASCII text (no emoji is in ASCII)."""
+    return not text.isascii() and EMOJI.search(text) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class _BrandName:
-    """The brand's name as a pattern, and a faster way to replace it in ASCII text."""
+    """The brand's name as a pattern, and a faster way to replace it."""
 
     pattern: re.Pattern[str]
-    #: Each term's first word, lower-cased, when all are ASCII. Every match of `pattern`
-    #: starts where one of them does (it ignores case, which in ASCII text is `str.lower`).
-    openings: tuple[str, ...] | None
+    #: The first word of each term, with the pattern's flags: every match of `pattern` starts
+    #: where this matches.
+    openings: re.Pattern[str]
 
     def sub(self, replacement: str, text: str) -> str:
-        """`pattern.sub(replacement, text)`. The pattern's look-behind and ignored case
-        leave `re` no literal to skip to, so in ASCII text the openings are found with
-        `str.find` and the pattern is tried only there, leftmost first, as `re.sub` would."""
-        if self.openings is None or not text.isascii():
-            return self.pattern.sub(replacement, text)
-        lower = text.lower()
-        starts = sorted({at for opening in self.openings for at in _occurrences(lower, opening)})
+        """`pattern.sub(replacement, text)`. The pattern opens with a look-behind, which leaves
+        `re` nothing to skip to: it would try the whole pattern at every position. So the
+        openings are looked for first, and the pattern tried only where one is, leftmost
+        first, as `re.sub` would. (After each opening, the next is looked for from the
+        following character, not from its end: openings may overlap, as "zz" does twice in
+        "zzz", and the pattern may match only at the second.)"""
         parts: list[str] = []
         end = 0
-        for at in starts:
-            found = self.pattern.match(text, at) if at >= end else None
-            if found is not None:
+        opening = self.openings.search(text)
+        while opening is not None:
+            at = opening.start()
+            if at >= end and (found := self.pattern.match(text, at)) is not None:
                 parts += (text[end:at], replacement)
                 end = found.end()
+            opening = self.openings.search(text, at + 1)
         return "".join((*parts, text[end:])) if parts else text
-
-
-def _occurrences(text: str, word: str) -> list[int]:
-    found = []
-    at = text.find(word)
-    while at != -1:
-        found.append(at)
-        at = text.find(word, at + 1)
-    return found
 
 
 @functools.lru_cache(maxsize=16)
@@ -165,12 +184,11 @@ def _brand_name(terms: tuple[str, ...]) -> _BrandName | None:
         if words:
             ending = r"\w*" if term.strip().endswith("*") else r"(?!\w)"
             names.append(r"\s+".join(map(re.escape, words)) + ending)
-            openings.append(words[0].lower())
+            openings.append(re.escape(words[0]))
     if not names:
         return None
     pattern = re.compile(rf"(?<![\w@#./-])(?:{'|'.join(names)})(?![.-]\w)", re.IGNORECASE)
-    ascii_only = all(opening.isascii() for opening in openings)
-    return _BrandName(pattern, tuple(openings) if ascii_only else None)
+    return _BrandName(pattern, re.compile("|".join(openings), re.IGNORECASE))
 
 
 def _fold(text: str, brand_terms: tuple[str, ...]) -> str:
@@ -182,8 +200,9 @@ def _fold(text: str, brand_terms: tuple[str, ...]) -> str:
         if _HAS_EMAIL.search(text):
             text = _EMAIL.sub(" zzemailzz ", text)
         text = _HANDLE.sub(" zzhandlezz ", text)
-    if CURRENCY.search(text):
-        text = _MONEY.sub(" zzmoneyzz ", text)
+    if _has_currency(text):
+        money = _MONEY if _may_name_money(text) else _MONEY_SIGNED_ONLY
+        text = money.sub(" zzmoneyzz ", text)
     raw = text.encode("utf-8", "replace")
     if len(raw) - len(raw.translate(None, _DIGITS)) >= 9 and _PHONE_CORE.search(text):
         text = _PHONE.sub(" zzphonezz ", text)
@@ -286,9 +305,9 @@ def worth_reading(model: SpamModel, text: str, rule_signals: Sequence[str] = ())
     so its cost is spared on them (a microsecond to look, against ten to read)."""
     if len(text) > MAX_CHARS:
         return False
-    if rule_signals or "#" in text or _LINKISH.search(text) or CURRENCY.search(text):
+    if rule_signals or "#" in text or _LINKISH.search(text) or _has_currency(text):
         return True
-    if EMOJI.search(text) or ("@" in text and _HAS_EMAIL.search(text)):
+    if _has_emoji(text) or ("@" in text and _HAS_EMAIL.search(text)):
         return True
     if "’" in text:
         text = text.replace("’", "'")

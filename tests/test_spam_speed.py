@@ -1,0 +1,123 @@
+"""The spam model's and the handles' shortcuts give exactly the answers of what they stand for.
+
+Each shortcut skips work where a cheap test proves it cannot change the result: these tests
+hold the cheap tests to that on texts built to trip them (other cases, non-ASCII look-alikes of
+ASCII letters, overlapping names).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from fnmatch import fnmatchcase
+
+import pytest
+
+from mentionwatch.classify import spam_model
+from mentionwatch.classify.handles import SHARED_HANDLE_HOSTS, bare_handle, is_brand_handle
+
+#: Every character (but the surrogates, which no text holds).
+_EVERY_CHARACTER = "".join(
+    chr(code) for code in range(sys.maxunicode + 1) if not 0xD800 <= code <= 0xDFFF
+)
+
+
+def test_casefold_writes_what_ignorecase_matches_with_a_currency_word_letter() -> None:
+    """`_may_name_money` looks for the currency words in the case-folded text: each character
+    `re.IGNORECASE` matches with one of their letters must fold to that very letter ("ſ" to
+    "s", the Kelvin sign to "k")."""
+    for letter in set("".join(spam_model._MONEY_WORDS)):
+        for char in re.findall(letter, _EVERY_CHARACTER, re.IGNORECASE):
+            assert char.casefold() == letter, (letter, char)
+
+
+def test_every_currency_word_of_the_pattern_holds_a_looked_for_word() -> None:
+    named = re.search(r"\(\?:([a-z|]+)\)", spam_model._MONEY_NAMED)
+    assert named is not None
+    for word in named.group(1).split("|"):
+        assert any(looked_for in word for looked_for in spam_model._MONEY_WORDS), word
+
+
+_MONEY_PIECES = [
+    "$5", "$ 5", "£1,000", "€2.50", "₹100", "¥3", "5", "12", "1.5", "3,000", " ", "  ", "\n",
+    "usd", "USD", "Usd", "uſd", "usdt", "USDC", "btc", "eth", "eur", "euros", "gbp", "dollars",
+    "pounds", "bucks", "BUCKS", "bucK", "k", "m", "bn", "K", "x", "é", "_", "٣", ".", ",", "!",
+]  # fmt: skip
+
+
+def test_money_without_a_currency_word_is_folded_as_the_whole_pattern_would() -> None:
+    rng = random.Random(11)
+    checked = 0
+    for _ in range(30_000):
+        text = "".join(rng.choice(_MONEY_PIECES) for _ in range(rng.randint(1, 10)))
+        named = spam_model._MONEY.sub(" zzmoneyzz ", text)
+        if not spam_model._may_name_money(text):
+            checked += 1
+            assert spam_model._MONEY_SIGNED_ONLY.sub(" zzmoneyzz ", text) == named, text
+        elif re.search(rf"\b{spam_model._MONEY_NAMED}", text, re.IGNORECASE):
+            assert spam_model._may_name_money(text)
+    assert checked > 1000
+
+
+def test_the_cheap_currency_and_emoji_tests_agree_with_the_patterns() -> None:
+    rng = random.Random(12)
+    pieces = [*_MONEY_PIECES, "🎉", "☕", "⬆", "😀", "’", "#", "a", "A"]
+    for _ in range(30_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        assert spam_model._has_currency(text) == bool(spam_model.CURRENCY.search(text)), text
+        assert spam_model._has_emoji(text) == bool(spam_model.EMOJI.search(text)), text
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [("Asus",), ("Kiwi", "Kiwi Cloud"), ("İnci",), ("ıspark",), ("zz*", "z"), ("a.b", "b-c")],
+)
+def test_the_brand_name_is_folded_as_the_pattern_would_in_any_script(
+    terms: tuple[str, ...],
+) -> None:
+    """`_BrandName.sub` tries the pattern only where a term's first word is: also where
+    `re.IGNORECASE` matches it with a non-ASCII letter ("ſ" for "s", the Kelvin sign for "k",
+    dotted and dotless i), and where openings overlap ("zzz")."""
+    brand = spam_model._brand_name(terms)
+    assert brand is not None
+    rng = random.Random(13)
+    pieces = ["Asus", "aſus", "AſUS", "Kiwi", "Kiwi", "kiwi", "İnci", "inci", "ınci", "ıspark"]
+    pieces += ["Ispark", "zz", "z", "Z", "a.b", "b-c", "Cloud", " ", "\n", "@", "#", ".", "-"]
+    pieces += ["x", "é", "'s", "_", "ǅ"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        assert brand.sub(" zzbrandzz ", text) == brand.pattern.sub(" zzbrandzz ", text), text
+
+
+def _is_brand_handle_as_written(author: str | None, patterns: list[str]) -> bool:
+    """`is_brand_handle` as it was written before its patterns were compiled once."""
+    if not author or not patterns:
+        return False
+    handle = bare_handle(author)
+    local = handle.split("@", 1)[0]
+    for host in SHARED_HANDLE_HOSTS:
+        if local.endswith(host):
+            local = local[: -len(host)]
+    for pattern in patterns:
+        wanted = bare_handle(pattern)
+        candidate = handle if ("@" in wanted or "." in wanted) else local
+        if fnmatchcase(candidate, wanted):
+            return True
+    return False
+
+
+def test_compiled_handle_patterns_match_as_fnmatch_does() -> None:
+    rng = random.Random(14)
+    pieces = ["acme", "Acme", "ACME", "support", "@", "u/", "/u/", ".", "bsky.social", "*", "?"]
+    pieces += ["[a-c]", "[!a]", "x", " ", "at", "ß", "SS", "social", "K"]
+    for _ in range(5_000):
+        patterns = [
+            "".join(rng.choice(pieces) for _ in range(rng.randint(1, 4)))
+            for _ in range(rng.randint(0, 3))
+        ]
+        for _ in range(5):
+            author = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
+            expected = _is_brand_handle_as_written(author, patterns)
+            assert is_brand_handle(author, patterns) == expected, (author, patterns)
+            assert is_brand_handle(author, tuple(patterns)) == expected, (author, patterns)
