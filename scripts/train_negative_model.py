@@ -104,6 +104,8 @@ TUNING_FILES = tuple(
         "triage_dev6",
         "triage_dev7",
         "triage_dev8",
+        "triage_dev9",
+        "triage_dev10",
         "triage_spam_dev",
         "triage_spam_dev2",
         "triage_spam_dev3",
