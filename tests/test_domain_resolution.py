@@ -257,6 +257,12 @@ def test_a_question_that_complains_is_still_a_complaint(text: str) -> None:
         ("Got my money back in my account the same day", "money back"),
         ("Acme staff will never ask for your password", "did not authorise"),
         ("Any update on the new dark mode, Acme?", "chasing an open case"),
+        # Loyalty told, and a how-to's context: no complaint.
+        ("Been a customer since 2019 and it keeps getting better", "stuck since"),
+        (
+            "How do I export my logs from Acme? I couldn't find it in the docs.",
+            "can't do something",
+        ),
         # Something else moved, not the writer's business.
         (
             "Acme depot closed for refurb, collections moved to the car park",
@@ -396,3 +402,15 @@ def test_a_complaint_among_praise_reads_as_its_most_negative_sentence(text: str)
 )
 def test_praise_that_wins_keeps_the_post_out_of_the_inbox(text: str) -> None:
     assert verdict(text).label is not SentimentLabel.NEGATIVE
+
+
+def test_a_long_post_is_not_read_as_its_most_negative_sentence() -> None:
+    # Longer than the inbox check reads: one grumble in a long review does not decide it.
+    text = " ".join(
+        ["Acme has been wonderful for our team, truly great support and a lovely app."] * 8
+        + ["The export still isn't working for CSV files."]
+    )
+    assert len(text) > 600
+    result = verdict(text)
+    assert not result.hits[0].what.startswith("a complaint among praise"), result.hits
+    assert result.label is SentimentLabel.POSITIVE

@@ -31,6 +31,7 @@ from mentionwatch.classify.domain import (
     tokens_of,
 )
 from mentionwatch.classify.negative_model import HIT_KIND as MODEL_HIT
+from mentionwatch.classify.negative_model import MAX_CHARS as INBOX_CHECK_CHARS
 from mentionwatch.classify.negative_model import not_a_complaint, second_look
 from mentionwatch.classify.vader import compound as exact_compound
 from mentionwatch.classify.vader import compound_with_tokens
@@ -132,7 +133,13 @@ def _scored_post(
     scores = [combine(vader, found) for vader, found in scored]
     compound = _compound_of(scores)
     reading: tuple[Hit, ...] = ()
-    if compound > thresholds.negative and _complaint_among_praise(scored, scores, thresholds):
+    if (
+        compound > thresholds.negative
+        # Only where the inbox check can take a calm post out again (a long post is read
+        # by no second look: a long review's one grumble would keep it in the inbox).
+        and len(text) <= INBOX_CHECK_CHARS
+        and _complaint_among_praise(scored, scores, thresholds)
+    ):
         compound, reading = min(scores), (COMPLAINT_AMONG_PRAISE,)
     if compound <= thresholds.negative:
         tokens = token_sets[0] if len(token_sets) == 1 else set().union(*token_sets)
@@ -157,9 +164,10 @@ def _complaint_among_praise(
     """A post of several sentences with a complaint a rule recognises in one of them, in the
     writer's own voice, that still reads neutral or positive on average: "the staff were
     lovely, the food was great ... the refund still isn't showing. Thank you." The team must
-    answer the complaint; the praise around it does not close it. Such a post reads as its
-    most negative sentence, then as every negative post does: a problem put right and praised
-    (a frame) or a calm post (the inbox check) leaves the inbox again."""
+    answer the complaint; the praise around it does not close it. Such a post (if short
+    enough for the inbox check: see `_scored_post`) reads as its most negative sentence, then
+    as every negative post does: a problem put right and praised (a frame) or a calm post
+    (the inbox check) leaves the inbox again."""
     return (
         len(scores) > 1
         and min(scores) <= thresholds.negative
