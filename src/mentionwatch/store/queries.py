@@ -291,9 +291,13 @@ class Store(WorkflowQueries, ArchiveQueries):
                     # An update's trigger takes the row's old words out of the full-text
                     # index, so a row this poll inserted (a post the poll lists twice) must be
                     # in it first: FTS5 refuses to delete words it never indexed.
-                    indexed_through = self._index_for_search(db, after_id=indexed_through)
-                    inserted_unindexed = False
-                mention = replace(item.mention, native_id=stored_as)
+                    self._index_for_search(db, after_id=indexed_through)
+                    indexed_through, inserted_unindexed = self.last_mention_id(), False
+                mention = (
+                    item.mention
+                    if stored_as == item.mention.native_id
+                    else replace(item.mention, native_id=stored_as)
+                )
                 if self._update_mention(db, mention, item.verdict, fetched, canonical):
                     stored.changed()
                     updated += 1
@@ -328,18 +332,16 @@ class Store(WorkflowQueries, ArchiveQueries):
         return new, updated
 
     @staticmethod
-    def _index_for_search(db: sqlite3.Connection, after_id: int) -> int:
+    def _index_for_search(db: sqlite3.Connection, after_id: int) -> None:
         """Add the mentions inserted after `after_id` to the full-text index, in one
-        statement; returns the last id indexed. (A trigger per row would do it too, but
-        FTS5 flushes its buffer at every trigger's savepoint: that made each insert about
-        five times slower.) Updates and deletes, which are rare, keep their triggers
-        (`migrations.add_search_index`)."""
+        statement. (A trigger per row would do it too, but FTS5 flushes its buffer at every
+        trigger's savepoint: that made each insert about five times slower.) Updates and
+        deletes, which are rare, keep their triggers (`migrations.add_search_index`)."""
         db.execute(
             "INSERT INTO mentions_fts (rowid, title, text, author)"
             " SELECT id, title, text, coalesce(author, '') FROM mentions WHERE id > ?",
             (after_id,),
         )
-        return int(db.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()[0])
 
     def _insert_mention(
         self, db: sqlite3.Connection, item: ScoredMention, fetched: str, canonical: str | None
