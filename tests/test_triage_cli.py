@@ -787,3 +787,38 @@ def test_inbox_queries_are_index_range_scans(
     ), unfiltered
     # With a source or a date, SQLite may pick the source index instead: still a range.
     assert filtered.startswith("SEARCH mentions USING INDEX"), filtered
+
+
+def test_a_verdict_only_reworded_is_rewritten_without_its_indexed_columns(
+    workspace: Workspace,
+) -> None:
+    """A new explanation for the same label, score, spam and question takes the cheaper
+    UPDATE (no index reads those columns), and is written all the same."""
+    from mentionwatch.config import SentimentConfig
+    from mentionwatch.triage import rescore, score_batch
+
+    workspace.scan()
+    with Store.open(workspace.db) as store:
+        stored = store.db.execute(
+            "SELECT id, snippet, explanation, label, compound FROM mentions"
+            " WHERE explanation != '[]' ORDER BY id LIMIT 1"
+        ).fetchone()
+        store.db.execute(
+            "UPDATE mentions SET snippet = 'stale', explanation = '[]' WHERE id = ?",
+            (stored["id"],),
+        )
+        scored = score_batch(store.rescore_batch(0, 100), SentimentConfig())
+        assert scored.changed == []
+        assert [item[-2] for item in scored.reworded] == [stored["id"]]
+        report = rescore(store, SentimentConfig(), workers=1)
+        after = store.db.execute(
+            "SELECT snippet, explanation, label, compound FROM mentions WHERE id = ?",
+            (stored["id"],),
+        ).fetchone()
+    assert (report.changed, report.label_changes) == (1, 0)
+    assert tuple(after) == (
+        stored["snippet"],
+        stored["explanation"],
+        stored["label"],
+        stored["compound"],
+    )

@@ -19,7 +19,12 @@ from mentionwatch.config import SentimentConfig
 from mentionwatch.evaluate import LabelEvaluation, evaluate_labels
 from mentionwatch.models import Classification, RescoreReport, StoredMention
 from mentionwatch.store import Store
-from mentionwatch.store.queries import RescoreRow, verdict_columns
+from mentionwatch.store.queries import (
+    INDEXED_VERDICT_COLUMNS,
+    RescoreRow,
+    unindexed_columns,
+    verdict_columns,
+)
 from mentionwatch.store.rows import signals_from_json, signals_json
 
 #: Mentions re-scored per transaction: a scan waiting for the write lock waits one batch.
@@ -111,8 +116,10 @@ POOL_FROM = 20_000
 @dataclass
 class _ScoredBatch:
     seen: int
-    #: The changed rows, ready for `Store.save_rescored`.
+    #: The changed rows, ready for `Store.save_rescored`: those whose indexed columns
+    #: changed, and those only reworded (snippet, explanation, VADER's score).
     changed: list[tuple[object, ...]]
+    reworded: list[tuple[object, ...]]
     label_changes: int
     spam_changes: int
     question_changes: int
@@ -128,7 +135,7 @@ class _RescoreTotals:
 
     def add(self, batch: _ScoredBatch, store: Store) -> None:
         self.seen += batch.seen
-        self.written += store.save_rescored(batch.changed)
+        self.written += store.save_rescored(batch.changed, batch.reworded)
         self.label_changes += batch.label_changes
         self.spam_changes += batch.spam_changes
         self.question_changes += batch.question_changes
@@ -149,6 +156,7 @@ def score_batch(
 ) -> _ScoredBatch:
     """Score one batch and keep the rows whose verdict changed (runs in a worker process)."""
     changed: list[tuple[object, ...]] = []
+    reworded: list[tuple[object, ...]] = []
     labels = spam = questions = 0
     for row in rows:
         mention_id, title, text, *old, updated_at = row
@@ -157,12 +165,16 @@ def score_batch(
             rescored_verdict(str(title), str(text), signals, thresholds, brand_terms)
         )
         old[6] = signals_json(signals)  # as `verdict_columns` writes them, to compare
-        if new != tuple(old):
+        if new == tuple(old):
+            continue
+        if any(new[column] != old[column] for column in INDEXED_VERDICT_COLUMNS):
             changed.append((*new, mention_id, updated_at))
             labels += new[1] != old[1]
             questions += new[4] != old[4]
             spam += new[5] != old[5]
-    return _ScoredBatch(len(rows), changed, labels, spam, questions)
+        else:
+            reworded.append((*unindexed_columns(new), mention_id, updated_at))
+    return _ScoredBatch(len(rows), changed, reworded, labels, spam, questions)
 
 
 @contextmanager

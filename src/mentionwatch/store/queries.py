@@ -181,6 +181,13 @@ def _open_filter(chosen: OpenFilter) -> tuple[list[str], list[object]]:
 RescoreRow = tuple[object, ...]
 
 
+#: Positions in `verdict_columns` of the columns an index reads: compound (through the
+#: generated `inbox_rank`), label, question and spam. A new verdict that changes none of them
+#: (only its snippet, explanation or VADER's score) is written without touching an index
+#: (`Store.save_rescored`): SQLite updates only the indexes that read a column it sets.
+INDEXED_VERDICT_COLUMNS = (0, 1, 4, 5)
+
+
 def verdict_columns(verdict: Classification) -> tuple[object, ...]:
     """compound, label, snippet, vader_compound, question, spam, spam_signals, explanation."""
     return (
@@ -193,6 +200,13 @@ def verdict_columns(verdict: Classification) -> tuple[object, ...]:
         signals_json(verdict.spam_signals),
         hits_json(verdict.hits),
     )
+
+
+def unindexed_columns(columns: tuple[object, ...]) -> tuple[object, ...]:
+    """Of a verdict's columns (`verdict_columns` order), the ones no index reads, in the
+    order `Store.save_rescored` writes a reworded verdict."""
+    _compound, _label, snippet, vader_compound, _question, _spam, signals, explanation = columns
+    return (snippet, vader_compound, signals, explanation)
 
 
 class Store(WorkflowQueries, ArchiveQueries):
@@ -994,11 +1008,16 @@ class Store(WorkflowQueries, ArchiveQueries):
         ).fetchall()
         return rows
 
-    def save_rescored(self, changed: Sequence[tuple[object, ...]]) -> int:
-        """Write new verdicts: each item is the eight verdict columns (`_verdict_columns`
-        order), then the id and the `updated_at` the text was read at. A row whose text a scan
-        changed since then keeps the scan's fresher verdict. Returns the rows written."""
-        if not changed:
+    def save_rescored(
+        self, changed: Sequence[tuple[object, ...]], reworded: Sequence[tuple[object, ...]] = ()
+    ) -> int:
+        """Write new verdicts. Each item of `changed` is the eight verdict columns
+        (`verdict_columns` order), then the id and the `updated_at` the text was read at; each
+        of `reworded` (a verdict whose indexed columns are as stored: see
+        `INDEXED_VERDICT_COLUMNS`) is snippet, vader_compound, spam_signals and explanation,
+        then the id and `updated_at`. A row whose text a scan changed since then keeps the
+        scan's fresher verdict. Returns the rows written."""
+        if not changed and not reworded:
             return 0
         with self.transaction() as db:
             before = db.total_changes
@@ -1010,6 +1029,17 @@ class Store(WorkflowQueries, ArchiveQueries):
                  WHERE id = ? AND updated_at IS ?
                 """,
                 changed,
+            )
+            # The same verdict in other words: no index reads these columns, so no index
+            # entry is rewritten (a quarter to a third of a full rewrite's cost, measured on
+            # the benchmark's database).
+            db.executemany(
+                """
+                UPDATE mentions
+                   SET snippet = ?, vader_compound = ?, spam_signals = ?, explanation = ?
+                 WHERE id = ? AND updated_at IS ?
+                """,
+                reworded,
             )
             return db.total_changes - before
 
