@@ -106,6 +106,8 @@ TUNING_FILES = tuple(
         "triage_dev8",
         "triage_dev9",
         "triage_dev10",
+        "triage_dev11",
+        "triage_dev12",
         "triage_spam_dev",
         "triage_spam_dev2",
         "triage_spam_dev3",

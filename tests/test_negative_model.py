@@ -94,8 +94,8 @@ CALM = [
     ),
     (
         "triage_spam_dev2",
-        "Skylyne sent me a code for 3 months of free extra data because of last month's outage."
-        " Small thing but appreciated.",
+        "Solvane installed our heat pump in one day and the engineers cleaned up better than we"
+        " do. Bill is down about 30% this winter.",
     ),
 ]
 

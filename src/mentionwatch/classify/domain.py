@@ -58,12 +58,27 @@ _NAMING_WORDS = frozenset({"from", "called", "named", "comment", "dm", "type"})
 
 
 def _scare_quoted(text: str) -> bool:
-    """Some words of `text` are in scare quotes (`_SCARE_QUOTES`), not after a naming word."""
+    """Some words of `text` are in scare quotes (`_SCARE_QUOTES`), not after a naming word
+    and not an error message quoted word for word (`_quotes_verbatim`)."""
     for found in _SCARE_QUOTES.finditer(text):
         before = text[max(0, found.start() - 12) : found.start() + 1].split()
-        if not before or before[-1].lower().strip("(:,") not in _NAMING_WORDS:
+        if before and before[-1].lower().strip("(:,") in _NAMING_WORDS:
+            continue
+        if not _quotes_verbatim(found.group(0).strip(" \t\n(").strip("'‘’\"“”")):
             return True
     return False
+
+
+def _quotes_verbatim(quoted: str) -> bool:
+    """Whether quoted words are an error message copied word for word ('Error 503: Bad
+    gateway', 'rate limit exceeded (HTTP 429)'): a technical post quotes what the screen
+    said. Scare quotes pick out the brand's promises and everyday words ('express', "24 hour
+    wear", 'out for delivery')."""
+    return ":" in quoted or not _ERROR_WORDS.isdisjoint(tokens_of(quoted.lower()))
+
+
+#: Words of a quoted error message.
+_ERROR_WORDS = frozenset({"error", "exception", "http", "errno", "err"})
 
 
 def _may_quote(lower: str) -> bool:
