@@ -118,6 +118,15 @@ def test_each_complaint_rule_fires_and_is_explained(text: str, rule: str) -> Non
         "wow @Parcelly, 9 days for 'express'",
         "best bank ever, only took 6 weeks to change my address",
         "Lovely, the app crashed mid-payment 🙃",
+        # The upside-down smile alone is irony enough.
+        "@acme thanks for the daily reminder to go outside 🙃",
+        "Shoutout to the Acme driver, hope my neighbour enjoys the new headphones 🙃",
+        # Stock phrases of irony, with no complaint word.
+        "the new @acme update really makes you appreciate the old one",
+        "can't wait to pay $25 for a hat @acme 🤩",
+        "big fan of how @acme turns a 2 minute build into a lunch break",
+        "Acme: pay £10 for a sword, another £5 to hold it. Truly innovative.",
+        "Loving the new Acme pricing. Said no one, ever.",
     ],
 )
 def test_sarcasm_turns_praise_into_the_complaint_it_is(text: str) -> None:

@@ -7,8 +7,8 @@ VADER scores "My order never arrived" and "Still waiting for my refund after 3 w
 * words VADER's lexicon lacks (inflected forms included: "crash" is in it, "crashed" is not),
 * phrase rules (waiting durations, "still no reply", "never arrived", "cancel my ...",
   "switching to ...", "charged twice", "can't log in", "third time this week" ...),
-* sarcasm cues around praise ("thanks for nothing", "great, another ...", 🙃 with a complaint),
-  which turn VADER's praise into the complaint it is,
+* sarcasm cues around praise ("thanks for nothing", "great, another ...", 🙃, the
+  upside-down smile), which turn VADER's praise into the complaint it is,
 * negative emoji VADER lacks,
 * frames: how a whole post reads ("lost my bag, they couriered it to the hotel that night,
   class act" is a problem put right; an ad, a warning about impostors, a third-party status
@@ -557,9 +557,16 @@ class DomainLayer:
         if not ascii_only:
             for char in sorted(self.emoji.keys() & set(lower)):
                 hits.extend([Hit("emoji", char, self.emoji[char])] * lower.count(char))
-            if "🙃" in lower and any(h.valence < 0 for h in hits):
-                sarcasm = complains = True
-                hits.append(Hit("sarcasm", "🙃 beside a complaint", -0.5))
+            if "🙃" in lower:
+                # The upside-down smile is irony: in the labelled posts it marks a complaint
+                # thirty times for every once it does not. Beside a complaint it is one more;
+                # alone it turns the post's praise around ("thanks for the reminder 🙃").
+                if any(h.valence < 0 for h in hits):
+                    complains = True
+                    hits.append(Hit("sarcasm", "🙃 beside a complaint", -0.5))
+                else:
+                    hits.append(Hit("sarcasm", "🙃 (irony)", -0.5))
+                sarcasm = True
         if not hits:
             return _QUESTION if asks else _REPORT if reported else _NOTHING
         # Repeats add up, with diminishing returns: three 😡 are angrier than one, not triple.
