@@ -21,6 +21,7 @@ from mentionwatch.classify.domain import (
     combine,
     replace_frame,
 )
+from mentionwatch.classify.negative_model import MAX_CHARS as INBOX_CHECK_CHARS
 from mentionwatch.classify.sentiment import (
     FRAMED_TEXT,
     classify_text,
@@ -293,6 +294,9 @@ QUIET_COMPLAINTS = [
     ("Acme's helpline plays music and hangs up after 20 min. Tried 4 times.", "hangs up on me"),
     ("Bought the Acme season pass, the skins never appeared.", "never showed up"),
     ("The withdrawal never shows up in my Acme history.", "never showed up"),
+    ("@acme bought 2000 crystals, received 0. transaction GV-7781", "numbers that don't add up"),
+    ("Acme order 20931: 3 items on the invoice, 2 in the box", "numbers that don't add up"),
+    ("@acme bill this month 54.99. contract says 39.99.", "numbers that don't add up"),
 ]
 
 # What those rules must leave alone.
@@ -310,6 +314,7 @@ QUIET_SPARED = [
     ("My Acme bill got smaller after the switch", "smaller for the same price"),
     ("The Acme 2.1 update never broke anything for me", "an update broke it"),
     ("It's Friday! Acme pizza night", "sent on Monday, it's Friday"),
+    ("The Acme plan says 5G is included, is that right?", "numbers that don't add up"),
 ]
 
 
@@ -482,13 +487,26 @@ def test_praise_that_wins_keeps_the_post_out_of_the_inbox(text: str) -> None:
     assert verdict(text).label is not SentimentLabel.NEGATIVE
 
 
-def test_a_long_post_is_not_read_as_its_most_negative_sentence() -> None:
-    # Longer than the inbox check reads: one grumble in a long review does not decide it.
+def test_a_review_with_one_open_problem_reads_as_that_problem() -> None:
+    # Up to the length a frame reads whole: the open problem still needs an answer.
     text = " ".join(
         ["Acme has been wonderful for our team, truly great support and a lovely app."] * 8
         + ["The export still isn't working for CSV files."]
     )
-    assert len(text) > 600
+    assert INBOX_CHECK_CHARS < len(text) <= FRAMED_TEXT
+    result = verdict(text)
+    assert result.hits[0].what.startswith("a complaint among praise"), result.hits
+    assert result.label is SentimentLabel.NEGATIVE
+
+
+def test_a_long_post_is_not_read_as_its_most_negative_sentence() -> None:
+    # Longer than a frame reads: a problem put right could not be seen, so one grumble in a
+    # long review does not decide it.
+    text = " ".join(
+        ["Acme has been wonderful for our team, truly great support and a lovely app."] * 14
+        + ["The export still isn't working for CSV files."]
+    )
+    assert len(text) > FRAMED_TEXT
     result = verdict(text)
     assert not result.hits[0].what.startswith("a complaint among praise"), result.hits
     assert result.label is SentimentLabel.POSITIVE

@@ -31,7 +31,6 @@ from mentionwatch.classify.domain import (
     tokens_of,
 )
 from mentionwatch.classify.negative_model import HIT_KIND as MODEL_HIT
-from mentionwatch.classify.negative_model import MAX_CHARS as INBOX_CHECK_CHARS
 from mentionwatch.classify.negative_model import not_a_complaint, second_look
 from mentionwatch.classify.vader import compound as exact_compound
 from mentionwatch.classify.vader import compound_with_tokens
@@ -135,9 +134,9 @@ def _scored_post(
     reading: tuple[Hit, ...] = ()
     if (
         compound > thresholds.negative
-        # Only where the inbox check can take a calm post out again (a long post is read
-        # by no second look: a long review's one grumble would keep it in the inbox).
-        and len(text) <= INBOX_CHECK_CHARS
+        # Only in a post read whole for a frame, so that a problem put right and praised
+        # leaves the inbox again; past that length one grumble does not decide a review.
+        and len(text) <= FRAMED_TEXT
         and _complaint_among_praise(scored, scores, thresholds)
     ):
         compound, reading = min(scores), (COMPLAINT_AMONG_PRAISE,)
@@ -165,9 +164,9 @@ def _complaint_among_praise(
     writer's own voice, that still reads neutral or positive on average: "the staff were
     lovely, the food was great ... the refund still isn't showing. Thank you." The team must
     answer the complaint; the praise around it does not close it. Such a post (if short
-    enough for the inbox check: see `_scored_post`) reads as its most negative sentence, then
-    as every negative post does: a problem put right and praised (a frame) or a calm post
-    (the inbox check) leaves the inbox again."""
+    enough to be read whole for a frame: see `_scored_post`) reads as its most negative
+    sentence, then as every negative post does: a problem put right and praised (a frame) or
+    a calm post (the inbox check, up to its 600 characters) leaves the inbox again."""
     return (
         len(scores) > 1
         and min(scores) <= thresholds.negative
