@@ -7,14 +7,17 @@ ASCII letters, overlapping names).
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import sys
 from fnmatch import fnmatchcase
+from itertools import chain
+from pathlib import Path
 
 import pytest
 
-from mentionwatch.classify import spam_model
+from mentionwatch.classify import spam, spam_model
 from mentionwatch.classify.handles import SHARED_HANDLE_HOSTS, bare_handle, is_brand_handle
 
 #: Every character (but the surrogates, which no text holds).
@@ -121,3 +124,59 @@ def test_compiled_handle_patterns_match_as_fnmatch_does() -> None:
             expected = _is_brand_handle_as_written(author, patterns)
             assert is_brand_handle(author, patterns) == expected, (author, patterns)
             assert is_brand_handle(author, tuple(patterns)) == expected, (author, patterns)
+
+
+# --- the spam model's logit without its features -------------------------------------------------
+
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+def _labelled_texts() -> list[str]:
+    return [
+        json.loads(line)["text"]
+        for path in sorted(_DATA.glob("triage_*.jsonl"))
+        for line in path.open(encoding="utf-8")
+    ]
+
+
+@pytest.mark.parametrize("terms", [(), ("Acme",), ("Zentel", "Zentel Cloud")])
+def test_text_logit_is_the_logit_of_the_features_to_the_last_bit(terms: tuple[str, ...]) -> None:
+    """`text_logit` deduplicates words, emoji and pairs apart and looks pairs up as tuples:
+    the very float `logit(features(...))` gives, on every labelled post and on posts built to
+    repeat words and pairs, with emoji, links, handles, money and the brand's name."""
+    model = spam_model.load_model()
+    rng = random.Random(15)
+    pieces = ["dm me", "free", "Acme", "Zentel Cloud", "🎉", "☕", "$50", "@x", "bit.ly/x", "!!!"]
+    pieces += ["dm", "me", "now", "0800 123 4567", "#win", "’s", "ZZURLZZ", "\n", " ", ". "]
+    texts = _labelled_texts()
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(3_000)]
+    for text in texts:
+        for signals in ((), ("sells in DMs", "link farm")):
+            expected = spam_model.logit(model, spam_model.features(text, signals, terms))
+            assert spam_model.text_logit(model, text, signals, terms) == expected, text
+
+
+def test_the_phone_number_is_folded_as_the_pattern_would() -> None:
+    """The phone pattern is tried only where a match may start (a "+", a "(", a digit after no
+    word character): on any text it must give exactly `_PHONE.sub`'s result."""
+    rng = random.Random(16)
+    pieces = ["+44", "+1", "1", "(020)", "(0161)", "020", "555", "0123", "12345", "4567", "+"]
+    pieces += ["-", ".", " ", "  ", "x", "ext", ":", "/", "(", "\u0663\u0664\u0665", "2024-05-01"]
+    pieces += ["_", "é", "a1", "+x"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        expected = spam_model._PHONE.sub(" zzphonezz ", text)
+        found = spam_model._sub_at_openings(
+            spam_model._PHONE, spam_model._PHONE_OPENING, " zzphonezz ", text
+        )
+        assert found == expected, text
+
+
+def test_every_gate_of_a_rule_asks_for_the_same_characters() -> None:
+    """`rule_verdict` counts a test as tried when its gate's characters are missing: that is
+    exact only while all the gates of one test ask for the same characters."""
+    gates = spam._gates()
+    chars_of: dict[object, set[str]] = {}
+    for gate in (*gates.on_link, *gates.on_tags, *chain.from_iterable(gates.by_word.values())):
+        chars_of.setdefault(gate.test, set()).add(gate.chars)
+    assert all(len(chars) == 1 for chars in chars_of.values())

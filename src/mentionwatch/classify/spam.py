@@ -47,9 +47,8 @@ from mentionwatch.classify.hosts import TLDS
 from mentionwatch.classify.other_use import CUE_WORDS as _OTHER_USE_WORDS
 from mentionwatch.classify.other_use import other_use_matcher
 from mentionwatch.classify.patterns import branches_of, compile_search, words_needed, words_of
-from mentionwatch.classify.spam_model import explanation, load_model, worth_reading
+from mentionwatch.classify.spam_model import explanation, load_model, text_logit, worth_reading
 from mentionwatch.classify.spam_model import features as model_features
-from mentionwatch.classify.spam_model import logit as model_logit
 
 SPAM_THRESHOLD = 2.0
 
@@ -74,7 +73,8 @@ class _Post(NamedTuple):
 class Rule:
     """One way a signal fires. `test` runs only when the post has one of `words` (lower-case
     ASCII words), and one of `and_words` when given, and one of the characters `chars` when
-    given; a rule with `on_link` also runs whenever the post has a link. A rule written as a
+    given; a rule with `on_link` also runs whenever the post has a link (and one of `chars`
+    when given: they hold for every gate of a rule, see `rule_verdict`). A rule written as a
     pattern (`_re`) runs on the words read from its pattern instead (see `_gates`): its
     `words` say what it is about, and would serve a branch whose words cannot be read
     (tests/test_patterns.py keeps there being none)."""
@@ -1770,15 +1770,16 @@ class _Gate(NamedTuple):
     chars: str = ""
 
 
-#: Words on most posts: a gate filed under one of them would let most posts through, so a
+#: Words on many posts: a gate filed under one of them would let many posts through, so a
 #: branch is filed under another word it needs when it has one (for speed only: the answer is
-#: the same under any word a match needs).
+#: the same under any word a match needs). "free", "dm", "code", "team", "per" and "every" are
+#: common in posts about offers and support, spam or not.
 _COMMON_WORDS = _words(
     "a an the i me my we us our you your ur he she they it its this that these those to in on at "
     "of for by with from as and or but if so is are was were be been am have has had do does did "
     "can could will would should not no just get got up out now here there what how why when "
     "all any one more very too also about over only than then support help app time people users "
-    "customer version account order day today week month back new"
+    "customer version account order day today week month back new free every per team dm code"
 )
 
 
@@ -1813,9 +1814,9 @@ def _gates() -> _Gates:
     for signal in SIGNALS:
         for rule in signal.rules:
             if rule.on_link:
-                on_link.append(_Gate(signal, rule.test))
+                on_link.append(_Gate(signal, rule.test, (), rule.chars))
             if rule.on_tags:
-                on_tags.append(_Gate(signal, rule.test))
+                on_tags.append(_Gate(signal, rule.test, (), rule.chars))
             for branch, needed in _branches(rule):
                 test = rule.test if branch is None else _search(branch)
                 if needed is None:  # the words written with the rule
@@ -1944,9 +1945,13 @@ def rule_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
             if needed.isdisjoint(known):
                 break  # a word the pattern needs is missing: it cannot match
         else:
-            if chars and not any(c in text for c in chars):
-                continue
+            # Tried, even when the characters are missing: every gate of a test asks for the
+            # same `chars` (its rule's, see `_gates`), so no other gate of it could run on this
+            # post either (a rule filed under many words, as the top-level domains are, is
+            # otherwise looked at again under each of them).
             tried.add(test)
+            if chars and not any(map(text.__contains__, chars)):
+                continue
             if test(post):
                 fired[signal.name] = signal
     return _weigh(post, sorted(fired.values(), key=lambda s: _ORDER[s.name]))
@@ -1986,10 +1991,12 @@ def _with_model(text: str, brand_terms: Sequence[str], rules: SpamVerdict) -> Sp
     model = load_model()
     if not worth_reading(model, text, rules.signals):
         return rules  # no sign of spam the model weighs: not worth its cost
-    found = model_features(text, rules.signals if model.uses_rules else (), brand_terms)
-    log_odds = model_logit(model, found)
+    signals = rules.signals if model.uses_rules else ()
+    # The features themselves only for the explanation: nearly every post stays below.
+    log_odds = text_logit(model, text, signals, brand_terms)
     if log_odds < model.threshold or warns_about_a_scam(text):
         return rules
+    found = model_features(text, signals, brand_terms)
     return SpamVerdict(True, rules.score, (*rules.signals, explanation(model, found, log_odds)))
 
 

@@ -45,8 +45,9 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+from typing import NamedTuple
 
 from mentionwatch.classify.hosts import TLDS
 
@@ -119,7 +120,13 @@ _PHONE = re.compile(
 #: What every `_PHONE` match holds (its last two groups of digits). `_PHONE` opens with an
 #: optional group, so `re` tries it at every position of the text; this opens with a digit,
 #: which `re` skips to: most posts with nine digits (dates, order numbers) have no such run.
-_PHONE_CORE = re.compile(r"\d{3}[\s.-]?\d{3}")
+#: (A lone `\d` first, not `\d{3}`: `re` skips to a class that opens a pattern, not to a
+#: repeat of one, and would try `\d{3}` at every position.)
+_PHONE_CORE = re.compile(r"\d\d{2}[\s.-]?\d{3}")
+#: Where a `_PHONE` match may start: its optional "+" or "1", else its "(" or first digit; a
+#: digit only after no word character, as both "\b1" and "\b\d{3,5}" need. (The class
+#: first, the look-behind after it: `re` skips to the class.)
+_PHONE_OPENING = re.compile(r"[+(\d](?<!\w\d)")
 _DIGITS = b"0123456789"
 EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
 #: The first byte of a character outside the Basic Multilingual Plane (most emoji), in UTF-8.
@@ -157,20 +164,29 @@ class _BrandName:
     def sub(self, replacement: str, text: str) -> str:
         """`pattern.sub(replacement, text)`. The pattern opens with a look-behind, which leaves
         `re` nothing to skip to: it would try the whole pattern at every position. So the
-        openings are looked for first, and the pattern tried only where one is, leftmost
-        first, as `re.sub` would. (After each opening, the next is looked for from the
-        following character, not from its end: openings may overlap, as "zz" does twice in
-        "zzz", and the pattern may match only at the second.)"""
-        parts: list[str] = []
-        end = 0
-        opening = self.openings.search(text)
-        while opening is not None:
-            at = opening.start()
-            if at >= end and (found := self.pattern.match(text, at)) is not None:
-                parts += (text[end:at], replacement)
-                end = found.end()
-            opening = self.openings.search(text, at + 1)
-        return "".join((*parts, text[end:])) if parts else text
+        openings are looked for first, and the pattern tried only where one is
+        (`_sub_at_openings`)."""
+        return _sub_at_openings(self.pattern, self.openings, replacement, text)
+
+
+def _sub_at_openings(
+    pattern: re.Pattern[str], openings: re.Pattern[str], replacement: str, text: str
+) -> str:
+    """`pattern.sub(replacement, text)`, for a pattern every match of which starts where
+    `openings` matches (and never matches the empty string): the pattern is tried only at the
+    openings, leftmost first, from the end of the last match, as `re.sub` would. (After each
+    opening, the next is looked for from the following character, not from its end: openings
+    may overlap, as "zz" does twice in "zzz", and the pattern may match only at the second.)"""
+    parts: list[str] = []
+    end = 0
+    opening = openings.search(text)
+    while opening is not None:
+        at = opening.start()
+        if at >= end and (found := pattern.match(text, at)) is not None:
+            parts += (text[end:at], replacement)
+            end = found.end()
+        opening = openings.search(text, at + 1)
+    return "".join((*parts, text[end:])) if parts else text
 
 
 @functools.lru_cache(maxsize=16)
@@ -205,7 +221,8 @@ def _fold(text: str, brand_terms: tuple[str, ...]) -> str:
         text = money.sub(" zzmoneyzz ", text)
     raw = text.encode("utf-8", "replace")
     if len(raw) - len(raw.translate(None, _DIGITS)) >= 9 and _PHONE_CORE.search(text):
-        text = _PHONE.sub(" zzphonezz ", text)
+        # `_PHONE` opens with an optional group: `re` would try it at every position.
+        text = _sub_at_openings(_PHONE, _PHONE_OPENING, " zzphonezz ", text)
     brand = _brand_name(brand_terms) if brand_terms else None
     if brand is not None:
         text = brand.sub(" zzbrandzz ", text)
@@ -221,22 +238,37 @@ class Features:
     other: tuple[bytes, ...]
 
 
-def features(
-    text: str, rule_signals: Sequence[str] = (), brand_terms: Sequence[str] = ()
-) -> Features:
-    """The model's features of one post. `rule_signals` are the names of the rule signals
-    that fired (whatever their score); `brand_terms` fold the brand's name into `<brand>`."""
+class _Reading(NamedTuple):
+    """What `features` and `text_logit` read of a post: its words in the order of the text
+    (repeats kept), its emoji (repeats kept) and its shapes and rules."""
+
+    words: list[bytes]
+    emoji: list[bytes]
+    other: list[bytes]
+
+
+def _read(text: str, rule_signals: Sequence[str], brand_terms: Sequence[str]) -> _Reading:
+    """The words, emoji and other features of one post, before deduplication."""
     if "’" in text:
         text = text.replace("’", "'")
     folded = _fold(text, tuple(brand_terms))
     raw = folded.encode("utf-8", "replace")
     words = raw.translate(WORD_TABLE, b"'").split()
-    pairs = list(map(b" ".join, itertools.pairwise(words)))
     astral = len(raw) - len(raw.translate(None, _ASTRAL_LEADS))
     # (an emoji inside the Basic Multilingual Plane, "☕", starts with the byte E2 in UTF-8)
     emoji = [e.encode() for e in EMOJI.findall(folded)] if astral or b"\xe2" in raw else []
     other = _shapes(text, raw, words, astral)
     other += [b"rule:" + name.encode() for name in rule_signals]
+    return _Reading(words, emoji, other)
+
+
+def features(
+    text: str, rule_signals: Sequence[str] = (), brand_terms: Sequence[str] = ()
+) -> Features:
+    """The model's features of one post. `rule_signals` are the names of the rule signals
+    that fired (whatever their score); `brand_terms` fold the brand's name into `<brand>`."""
+    words, emoji, other = _read(text, rule_signals, brand_terms)
+    pairs = map(b" ".join, itertools.pairwise(words))
     return Features(tuple(dict.fromkeys((*words, *emoji, *pairs))), tuple(other))
 
 
@@ -283,6 +315,17 @@ class SpamModel:
     uses_rules: bool
     #: Its strongest spam words (`cue_words`): one of the signs `worth_reading` looks for.
     cues: frozenset[bytes] = frozenset()
+    #: The weights of the pairs of words, keyed by the tuple of the two ("dm me" by
+    #: (b"dm", b"me")), for `text_logit`; derived from `weights`.
+    pair_weights: Mapping[tuple[bytes, bytes], float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        pairs = {}
+        for feature, weight in self.weights.items():
+            if b" " in feature and b":" not in feature:
+                first, second = feature.split(b" ", 1)
+                pairs[(first, second)] = weight
+        object.__setattr__(self, "pair_weights", pairs)
 
 
 def cue_words(weights: Mapping[bytes, float], count: int = CUE_WORDS) -> frozenset[bytes]:
@@ -323,6 +366,36 @@ def logit(model: SpamModel, found: Features) -> float:
     if found.text:
         total /= math.sqrt(len(found.text))
     return model.bias + total + sum(map(get, found.other, _ZEROS))
+
+
+def text_logit(
+    model: SpamModel, text: str, rule_signals: Sequence[str] = (), brand_terms: Sequence[str] = ()
+) -> float:
+    """`logit(model, features(text, rule_signals, brand_terms))`, the very same float, for
+    less: the model reads half the posts the rules do not call spam, and needs the features
+    themselves only to explain a verdict of spam. `features` joins every pair of words into a
+    new string and deduplicates all of them in one tuple; here a pair stays the tuple of its
+    two words, looked up in `SpamModel.pair_weights`.
+
+    Why the sum is the same: a word, an emoji and a pair are never equal (a word is ASCII
+    letters and digits, an emoji's bytes are not ASCII, a pair holds a space), so
+    deduplicating each list apart and chaining them lists the features of `features`, in its
+    order; one `sum` then adds the same weights in the same order."""
+    words, emoji, other = _read(text, rule_signals, brand_terms)
+    unique_words = dict.fromkeys(words)
+    unique_emoji = dict.fromkeys(emoji)
+    unique_pairs = dict.fromkeys(itertools.pairwise(words))
+    get, get_pair = model.weights.get, model.pair_weights.get
+    count = len(unique_words) + len(unique_emoji) + len(unique_pairs)
+    total = 0.0
+    if count:
+        addends = itertools.chain(
+            map(get, unique_words, _ZEROS),
+            map(get, unique_emoji, _ZEROS),
+            map(get_pair, unique_pairs, _ZEROS),
+        )
+        total = sum(addends) / math.sqrt(count)
+    return model.bias + total + sum(map(get, other, _ZEROS))
 
 
 def probability(log_odds: float) -> float:
