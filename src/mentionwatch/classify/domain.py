@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any, NamedTuple
 
+from mentionwatch.classify.patterns import opening_finder, words_needed
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -140,14 +142,48 @@ class Rule:
     #: What a report or a warning states ("is down", "502 errors", "a scam"): there it is
     #: the news, no complaint of the writer's own.
     stated: bool = False
+    #: `also`, and after it word groups every match of the pattern holds, read from the
+    #: pattern itself (`_needed_words`): the word groups to check on a text without an
+    #: apostrophe (see `DomainLayer.assess`).
+    needed: tuple[frozenset[str], ...] = ()
+    #: Finds the places where a match may start (`patterns.opening_finder`), None if unknown.
+    opening: re.Pattern[str] | None = None
+    #: Some alternative of the pattern matches only at the start of the text ("^"), where
+    #: `opening` does not look.
+    anchored: bool = False
 
     def search(self, lower: str) -> re.Match[str] | None:
+        if self.opening is not None:
+            return self._search_at_openings(lower, self.opening)
         found = self.pattern.search(lower)
         if not self.boundary:
             return found
         while found is not None and found.start() > 0 and _is_word_char(lower[found.start() - 1]):
             found = self.pattern.search(lower, found.start() + 1)
         return found
+
+    def _search_at_openings(self, lower: str, opening: re.Pattern[str]) -> re.Match[str] | None:
+        """`search`, trying the pattern only where one of its openings is (`re` finds those
+        fast; it would try the whole pattern at every place of the text, its alternatives
+        opening with no common text). Every match starts at an opening, and the openings are
+        tried in order: the first that matches, with the boundary, is the match `search`
+        finds."""
+        find_opening, match = opening.search, self.pattern.match
+        at = 0
+        if self.anchored:
+            # The opening finder leaves out the start of the text ("^"): tried first, here.
+            found = match(lower)
+            if found is not None:
+                return found
+            at = 1
+        while (place := find_opening(lower, at)) is not None:
+            at = place.start()
+            if not (self.boundary and at > 0 and _is_word_char(lower[at - 1])):
+                found = match(lower, at)
+                if found is not None:
+                    return found
+            at += 1
+        return None
 
     def fires(
         self, lower: str, tokens: set[str], *, words_checked: bool = False
@@ -527,15 +563,22 @@ class DomainLayer:
         hits: list[Hit] = []
         rules: dict[int, Rule] = {}  # by identity: a rule hung on two of the words runs once
         index = self.index
+        # A match's needed words (`Rule.needed`) are whole runs of letters and digits in the
+        # text; without an apostrophe, those runs are exactly its tokens, so a rule whose
+        # needed words are missing from the tokens cannot match.
+        plain = "'" not in lower and "’" not in lower
         # In sorted order, not the set's: the hits (and the float sum of their valences) must
         # not depend on the process's hash seed, or a rescore rewrites unchanged verdicts.
-        for key in sorted(keys):
+        for key in sorted(keys) if len(keys) > 1 else keys:
             word, key_rules = index[key]
             if word is not None:
                 hits.append(word)
             for rule in key_rules:
                 # The word groups first, here: most rules a post triggers stop at them.
-                if not rule.also or not any(map(tokens.isdisjoint, rule.also)):
+                for group in rule.needed if plain else rule.also:
+                    if tokens.isdisjoint(group):
+                        break
+                else:
                     rules[id(rule)] = rule
         sarcasm = complains = states = False
         for rule in rules.values():
@@ -614,6 +657,9 @@ def _compile_rules(
         triggers = spec.get("triggers") or TOKEN.findall(pattern.lower())[:1]
         # Posts are lower-cased before matching, so no IGNORECASE (it slows `re` down too).
         fast, boundary = _without_leading_boundary(pattern)
+        also = tuple(
+            frozenset(str(word).lower() for word in group) for group in spec.get("also", [])
+        )
         rule = Rule(
             name=name,
             pattern=re.compile(fast),
@@ -621,14 +667,15 @@ def _compile_rules(
             valence=0.0 if spec.get("frame") else float(spec.get("valence", -2.0)),
             triggers=frozenset(str(t).lower() for t in triggers),
             sarcasm=bool(spec.get("sarcasm", False)),
-            also=tuple(
-                frozenset(str(word).lower() for word in group) for group in spec.get("also", [])
-            ),
+            also=also,
             boundary=boundary,
             unless=re.compile(str(spec["unless"])) if spec.get("unless") else None,
             dampen=bool(spec.get("dampen", False)),
             chars=str(spec.get("chars", "")),
             stated=bool(spec.get("stated", False)),
+            needed=_needed_words(pattern, also),
+            opening=opening_finder(fast),
+            anchored="^" in fast,
         )
         if not spec.get("frame"):
             compiled.append(rule)
@@ -643,6 +690,24 @@ def _compile_rules(
             )
         )
     return compiled, frames
+
+
+#: `patterns.words_needed`, read once per pattern in a process that builds several layers.
+_words_needed = functools.cache(words_needed)
+#: At most this many of the word groups `patterns.words_needed` reads are checked per rule:
+#: the shortest, the most telling; the others would cost more than the searches they spare.
+_NEEDED_GROUPS = 3
+
+
+def _needed_words(pattern: str, also: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
+    """`also`, then the word groups (`patterns.words_needed`) every match of `pattern` holds
+    that `also` does not imply already (a group holding all the words of one of `also`)."""
+    extra = [
+        group
+        for group in _words_needed(pattern) or ()
+        if not any(implying <= group for implying in also)
+    ]
+    return also + tuple(extra[:_NEEDED_GROUPS])
 
 
 def _frame_of_spec(spec: Mapping[str, Any], name: str) -> str:

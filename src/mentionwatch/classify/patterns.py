@@ -9,7 +9,7 @@ without running it, on a post that lacks them. Pure functions, no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 
 def _delimiters(pattern: str, at: int = 0) -> Iterator[tuple[int, str, int]]:
@@ -111,7 +111,7 @@ def _prefixes(branch: str) -> frozenset[str] | None:
     """Strings one of which starts every match of `branch`, or None when that is not clear:
     the plain text it opens with, through the alternatives of a group ("(?:on|in) my" opens
     with "on my" or "in my"), or those of an optional group and what follows it."""
-    literal, at = "", 0
+    literal, at = "", 2 if branch.startswith("\\b") else 0  # a `\\b` consumes nothing
     while at < len(branch):
         found = _literal_char(branch, at)
         if found is not None:
@@ -165,8 +165,46 @@ def _at_boundary(text: str, at: int) -> bool:
 
 #: Tries at most this many places where a pattern may start, then lets `re` scan instead.
 _MAX_TRIES = 64
-#: Shorter texts are searched at once: looking for the opening words first costs more there.
-_SHORT = 200
+
+
+def one_of(strings: Iterable[str]) -> str:
+    """A regular expression that matches where one of `strings` (none empty) starts, factored
+    by character like a trie ("can (?:i|we|you)"): `re` tries the strings of an alternation one
+    by one at each place, so "can i|can we|can you" costs three times "can (?:i|we|you)". A
+    string that another starts with is left out: where the longer one is, so is the shorter."""
+    by_first: dict[str, list[str]] = {}
+    for string in strings:
+        if not string:
+            return ""  # this string is everywhere: the others add nothing
+        by_first.setdefault(string[0], []).append(string[1:])
+    branches = [re.escape(char) + one_of(rest) for char, rest in sorted(by_first.items())]
+    return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+
+#: What opens an alternative without consuming anything: `\\b`s and look-behinds.
+_ZERO_WIDTH_OPENING = re.compile(r"^(?:\\b|\(\?<[=!](?:[^()\\]|\\.)*\))+")
+#: A `^` alternative of a group ("(?:^|[.!?]\\s+)"): without `re.MULTILINE`, it matches only
+#: at the start of the text.
+_START_ALTERNATIVE = re.compile(r"(?<=\(\?:)\^\||(?<=\|)\^\||\|\^(?=\))")
+
+
+def opening_finder(pattern: str) -> re.Pattern[str] | None:
+    """A regular expression (`one_of`) that finds each place but the start of the text where a
+    match of `pattern` may start: where one of the strings every match starts with occurs
+    (the alternatives that match only at the start of the text, "^", are left out: the
+    caller tries the start apart). None when those strings are not clear (the pattern may
+    start with ".", "\\w" ...)."""
+    if re.compile(pattern).flags & re.MULTILINE:
+        return None  # "^" matches after each newline too
+    branches = [
+        _ZERO_WIDTH_OPENING.sub("", branch)
+        for branch in branches_of(_START_ALTERNATIVE.sub("", pattern))
+        if not branch.startswith("^")
+    ]
+    starts = _any_prefixes(branches)
+    if not starts:
+        return None
+    return re.compile(one_of({opening[:8] for opening in starts}))
 
 
 def compile_search(pattern: str) -> Callable[[str], bool]:
@@ -175,11 +213,12 @@ def compile_search(pattern: str) -> Callable[[str], bool]:
     Most patterns here open with `\\b` and a word ("\\bhurry\\b", "\\b(?:earn|make)\\s+..."). A
     leading `\\b` leaves `re` no literal text to scan for, so it tries the whole pattern at every
     position: 20 times slower than "hurry\\b", and on a 500-word post each rule costs tens of
-    microseconds. So the words a match must start with are found with `str.find` (a fast scan),
-    and the pattern, without its leading `\\b`, is tried only there (`match`), with the `\\b`
-    checked by hand: the same answer as the search. The alternatives that do not open with
-    `\\b` are searched apart, the same way when they open with plain text or a small class
-    ("[$£€]"), as they are otherwise."""
+    microseconds. So the words a match must start with are found first, by one regular
+    expression of them all (`one_of`), which `re` scans for as fast as for plain text, and the
+    pattern, without its leading `\\b`, is tried only there (`match`), with the `\\b` checked by
+    hand: the same answer as the search. The alternatives that do not open with `\\b` are
+    searched apart, the same way when they open with plain text or a small class ("[$£€]"), as
+    they are otherwise."""
     branches = branches_of(pattern)
     bounded = [branch[2:] for branch in branches if branch.startswith("\\b")]
     others = [branch for branch in branches if not branch.startswith("\\b")]
@@ -198,16 +237,15 @@ def _finder(branches: list[str], at_boundary: bool) -> Callable[[str], bool]:
     """Whether any of `branches` matches, with a `\\b` before it when `at_boundary`."""
     compiled = re.compile("|".join(branches))
     search, match = compiled.search, compiled.match
-    # A short text is searched at once, with the `\\b`s back in place: `re` checks a `\\b`
-    # before trying the words, where `scan` would stop at every word that merely contains one
-    # ("is" in "this") and check the boundary in Python (twice as slow on a tweet).
-    whole = re.compile("|".join(rf"\b{branch}" for branch in branches)) if at_boundary else compiled
-    search_whole = whole.search
-    starts = _any_prefixes(branches) or frozenset()
-    # Only the first 8 characters: fewer strings to look for, the same places found. And
-    # "copy " adds nothing to "copy": every place it occurs, "copy" does.
-    short = {opening[:8] for opening in starts}
-    openings = tuple(sorted(s for s in short if not any(s != t and s.startswith(t) for t in short)))
+    starts = _any_prefixes(branches)
+    if not starts:
+        # No words every match starts with: `re` searches, with the `\\b`s back in place.
+        whole = (
+            re.compile("|".join(rf"\b{branch}" for branch in branches)) if at_boundary else compiled
+        )
+        return lambda text: whole.search(text) is not None
+    # Only the first 8 characters: a shorter expression, the same places found.
+    find_opening = re.compile(one_of({opening[:8] for opening in starts})).search
 
     def scan(text: str, at: int) -> bool:
         found = search(text, at)
@@ -216,18 +254,16 @@ def _finder(branches: list[str], at_boundary: bool) -> Callable[[str], bool]:
         return found is not None
 
     def found(text: str) -> bool:
-        if not openings or len(text) < _SHORT:
-            return search_whole(text) is not None
-        tries: list[int] = []
-        for opening in openings:
-            at = text.find(opening)
-            while at != -1:
-                if len(tries) == _MAX_TRIES:  # a common word: let `re` scan, from the first
-                    return scan(text, min(a for a in map(text.find, openings) if a != -1))
-                if not at_boundary or _at_boundary(text, at):
-                    tries.append(at)
-                at = text.find(opening, at + 1)
-        return any(match(text, at) for at in tries)
+        at = 0
+        for _ in range(_MAX_TRIES):
+            opening = find_opening(text, at)
+            if opening is None:
+                return False
+            at = opening.start()
+            if (not at_boundary or _at_boundary(text, at)) and match(text, at):
+                return True
+            at += 1
+        return scan(text, at)  # a common word: let `re` scan the rest
 
     return found
 
