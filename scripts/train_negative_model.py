@@ -108,6 +108,8 @@ TUNING_FILES = tuple(
         "triage_dev10",
         "triage_dev11",
         "triage_dev12",
+        "triage_dev13",
+        "triage_dev14",
         "triage_spam_dev",
         "triage_spam_dev2",
         "triage_spam_dev3",
