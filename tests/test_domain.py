@@ -386,8 +386,17 @@ def test_a_plain_question_is_damped_unless_it_complains(
     assert label(text) is expected
 
 
-def test_words_in_scare_quotes_are_a_complaint() -> None:
-    verdict = classify_text("My 'priority' ticket is on its third agent", CONFIG)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My 'priority' ticket is on its third agent",
+        # A promise quoted back, numbers and all.
+        'Acme "24 hour wear" lipstick lasted till my first coffee',
+        "Acme 'express' delivery took nine days",
+    ],
+)
+def test_words_in_scare_quotes_are_a_complaint(text: str) -> None:
+    verdict = classify_text(text, CONFIG)
     assert ("sarcasm", "words in scare quotes") in {(k, w) for k, w, _ in verdict.hits}
     assert verdict.label is SentimentLabel.NEGATIVE
 
@@ -398,6 +407,9 @@ def test_words_in_scare_quotes_are_a_complaint() -> None:
         'Got a text from "Acme Rewards" about a free phone',
         "There is a page called 'Acme Deals Official' on Instagram",
         'Comment "WIN" below to enter the Acme draw',
+        # An error message quoted word for word.
+        "Seeing 'Error 503: Feed provider unavailable' on Acme today",
+        "The 'rate limit exceeded (HTTP 429)' errors come from the API, not Acme",
     ],
 )
 def test_a_name_or_keyword_in_quotes_is_no_scare_quote(text: str) -> None:

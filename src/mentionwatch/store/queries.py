@@ -203,10 +203,10 @@ def verdict_columns(verdict: Classification) -> tuple[object, ...]:
 
 
 def unindexed_columns(columns: tuple[object, ...]) -> tuple[object, ...]:
-    """Of a verdict's columns (`verdict_columns` order), the ones no index reads, in the
-    order `Store.save_rescored` writes a reworded verdict."""
-    _compound, _label, snippet, vader_compound, _question, _spam, signals, explanation = columns
-    return (snippet, vader_compound, signals, explanation)
+    """Of a verdict's columns (`verdict_columns` order), the ones no index reads (snippet,
+    vader_compound, spam_signals, explanation), as `Store.save_rescored` writes a reworded
+    verdict."""
+    return tuple(value for at, value in enumerate(columns) if at not in INDEXED_VERDICT_COLUMNS)
 
 
 class Store(WorkflowQueries, ArchiveQueries):
