@@ -110,6 +110,8 @@ TUNING_FILES = tuple(
         "triage_dev12",
         "triage_dev13",
         "triage_dev14",
+        "triage_dev15",
+        "triage_dev16",
         "triage_spam_dev",
         "triage_spam_dev2",
         "triage_spam_dev3",

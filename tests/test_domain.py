@@ -127,12 +127,87 @@ def test_each_complaint_rule_fires_and_is_explained(text: str, rule: str) -> Non
         "big fan of how @acme turns a 2 minute build into a lunch break",
         "Acme: pay £10 for a sword, another £5 to hold it. Truly innovative.",
         "Loving the new Acme pricing. Said no one, ever.",
+        # English's stock irony ("sarcasm: ironic idioms").
+        "thanks @acme for teaching me patience, 3 hours for a pizza",
+        "Who needs working wifi anyway, right @acme?",
+        "Acme cancelled my train again. Keeps life exciting!",
+        "Highly recommend Acme if you enjoy being on hold",
+        "Acme: 'next-day delivery'. Narrator: it was not next day.",
+        "Acme parcel still 'in transit' after 3 weeks. Progress is a wonderful thing.",
+        "the new Acme menu moved the settings again. love a good treasure hunt",
+        "Acme broadband down all weekend. Thanks for the free digital detox!",
     ],
 )
 def test_sarcasm_turns_praise_into_the_complaint_it_is(text: str) -> None:
     verdict = classify_text(text, CONFIG)
     assert any(kind == "sarcasm" for kind, _, _ in verdict.hits)
     assert verdict.label is SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "so glad acme redesigned the app, removed the one feature I actually used",
+        "Acme takes 5 days to refund but two seconds to charge",
+    ],
+)
+def test_a_change_that_took_away_what_the_writer_relied_on(text: str) -> None:
+    verdict = classify_text(text, CONFIG)
+    fired = [what for kind, what, _ in verdict.hits if kind in ("rule", "sarcasm")]
+    assert any(what.startswith("the one thing that worked:") for what in fired), fired
+    assert verdict.label is SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acme 2.4 segfaults on startup",
+        "Acme client CTD after the intro video",
+        "acme agent leaks file handles until the host falls over",
+        "the new Acme build stutters in every cutscene",
+        "Acme API returning 503 since noon",
+        "the Acme export endpoint gives a 404 for every file",
+    ],
+)
+def test_terse_technical_failures_are_complaints(text: str) -> None:
+    assert label(text) is SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A count is no status code: "giving 500 points", "returns 400 metres".
+        "Acme is giving 500 bonus points to every new member",
+        "Acme's new trail shoes: returns accepted within 400 days",
+    ],
+)
+def test_numbers_that_are_no_status_code_are_no_error(text: str) -> None:
+    assert label(text) is not SentimentLabel.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the new Acme raid is nuts",
+        "this Acme patch is sick",
+        "the Acme soundtrack slaps",
+        "Acme's new single is an absolute banger",
+    ],
+)
+def test_players_praise_in_their_own_words(text: str) -> None:
+    assert label(text) is SentimentLabel.POSITIVE
+
+
+def test_slaps_a_fee_on_is_no_praise() -> None:
+    assert label("Acme slaps a £5 fee on every withdrawal now") is not SentimentLabel.POSITIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Acme matchmaking 🗑️🗑️", "@acme ranked servers tonight 🤡🤡"],
+)
+def test_the_bin_and_the_clown_are_complaints(text: str) -> None:
+    assert label(text) is SentimentLabel.NEGATIVE
 
 
 @pytest.mark.parametrize(

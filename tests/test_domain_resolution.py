@@ -64,6 +64,13 @@ PUT_RIGHT_STORIES = [
     "the whole phone. Rare to see.",
 ]
 
+# A review updated after the fix: its new rating is the praise.
+UPDATED_REVIEWS = [
+    "Update: Acme refunded the missing items and sent a voucher. 4/5 now.",
+    "Acme lost my parcel, then refunded it in full. 5/5",
+    "EDIT: the app crashed on every launch, fixed in 1.2.1. Back to recommended.",
+]
+
 
 # Stories told in several sentences: the problem first, the fix and a warm word at the end.
 LONG_PUT_RIGHT_STORIES = [
@@ -82,7 +89,7 @@ LONG_PUT_RIGHT_STORIES = [
 ]
 
 
-@pytest.mark.parametrize("text", PUT_RIGHT_STORIES + LONG_PUT_RIGHT_STORIES)
+@pytest.mark.parametrize("text", PUT_RIGHT_STORIES + LONG_PUT_RIGHT_STORIES + UPDATED_REVIEWS)
 def test_a_problem_put_right_and_praised_is_not_a_complaint(text: str) -> None:
     result = verdict(text)
     assert "a problem put right" in frames_of(result), result.hits
@@ -106,6 +113,10 @@ def test_a_problem_put_right_and_praised_is_not_a_complaint(text: str) -> None:
         "will be reversed in the next bill. Next bill came with the same double charge.",
         "Acme swapped my router last week, really good of them. The new one drops the "
         "connection every evening. Please fix this.",
+        # A fix awaited, whatever rating the writer promises for it.
+        "2 stars. The Acme app crashes since the update. Will go back to 5 stars when it's fixed.",
+        "Acme replaced the first lamp, very good. The second one is broken too and the "
+        "portal still says 'replacement pending'.",
     ],
 )
 def test_a_fix_that_is_late_partial_or_unpraised_is_still_a_complaint(text: str) -> None:
