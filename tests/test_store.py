@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import DIGEST_NOW, digest_post, store_posts
 from mentionwatch.errors import MentionwatchError
 from mentionwatch.models import (
     Classification,
@@ -193,6 +194,33 @@ def test_an_older_database_is_upgraded_step_by_step_keeping_its_rows(tmp_path: P
         assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         row = upgraded.db.execute("SELECT native_id, canonical_url FROM mentions").fetchone()
         assert tuple(row) == ("g1", "https://blog.example/p")
+
+
+def test_only_questions_and_assigned_mentions_are_in_their_indexes(store: Store) -> None:
+    """Every insert pays for every index entry: the two views of a few rows index only
+    those rows, and their queries can still read the index."""
+    store_posts(
+        store,
+        [
+            digest_post("q1", "neutral", hours_ago=2, text="How do I export?", question=True),
+            digest_post("n1", "negative", hours_ago=3, text="Acme app crashed again"),
+        ],
+        DIGEST_NOW,
+    )
+    store.assign(2, "maya", by="maya", at=DIGEST_NOW)
+
+    def entries(index: str, where: str) -> int:
+        """Rows read through `index` (SQLite refuses INDEXED BY an index the WHERE cannot
+        use: a partial index serves only queries whose terms imply its own WHERE)."""
+        query = f"SELECT count(*) FROM mentions INDEXED BY {index} WHERE {where}"
+        return int(store.db.execute(query).fetchone()[0])
+
+    assert entries("mentions_questions", "status = 'open' AND question = 1") == 1
+    assert entries("mentions_status_assignee", "status = 'open' AND assignee = 'MAYA'") == 1
+    with pytest.raises(sqlite3.OperationalError, match="no query solution"):
+        entries("mentions_questions", "status = 'open'")
+    with pytest.raises(sqlite3.OperationalError, match="no query solution"):
+        entries("mentions_status_assignee", "status = 'open' AND assignee IS NULL")
 
 
 # --- transactions inside transactions (a scan storing several polls in one commit) -------------

@@ -342,6 +342,27 @@ def index_new_mentions_per_transaction(db: sqlite3.Connection) -> None:
     db.execute("DROP TRIGGER mentions_fts_insert")
 
 
+def index_only_questions_and_assigned_mentions(db: sqlite3.Connection) -> None:
+    """The questions index holds only questions, the assignee index only assigned mentions.
+
+    Both served views of a few rows (`inbox --questions`, `inbox --assignee WHO`) but had an
+    entry for every mention, each at a random place of its B-tree (ordered by `created_at`
+    within a status), which every insert paid for: about a quarter of what storing a short
+    post costs on a 50,000-row database. A partial index is used by a query whose WHERE says
+    `question = 1` or `assignee = ?`; `inbox --unassigned` (most open mentions) reads the
+    inbox's own indexes instead."""
+    db.execute("DROP INDEX IF EXISTS mentions_questions")
+    db.execute(
+        "CREATE INDEX mentions_questions ON mentions"
+        " (status, coalesce(spam_mark, spam), created_at) WHERE question = 1"
+    )
+    db.execute("DROP INDEX IF EXISTS mentions_status_assignee")
+    db.execute(
+        "CREATE INDEX mentions_status_assignee ON mentions (status, assignee, created_at)"
+        " WHERE assignee IS NOT NULL"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_mentions,
     create_source_state,
@@ -357,6 +378,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     add_period_index,
     add_inbox_rank,
     index_new_mentions_per_transaction,
+    index_only_questions_and_assigned_mentions,
 ]
 
 

@@ -137,13 +137,14 @@ EVERY_OPEN = OpenFilter()
 
 
 def _open_table(chosen: OpenFilter, *, by_rank: bool = False) -> str:
-    """What the open mentions are read from. One person's (or nobody's) open mentions are a
-    range of `mentions_status_assignee`, which the planner would pass over for the label
-    index. Read `by_rank` (most urgent first, up to a limit), a view of the whole inbox comes
-    from the rank index, already in that order: left to itself, SQLite reads every match from
-    the label index and sorts them (5,000 rows, 13 ms, on a million mentions). A few sources'
-    or days' mentions are fewer: there the planner's choice is the better one."""
-    if chosen.assignee is not None or chosen.unassigned:
+    """What the open mentions are read from. One person's open mentions are a range of
+    `mentions_status_assignee` (which holds only assigned mentions), which the planner would
+    pass over for the label index. Read `by_rank` (most urgent first, up to a limit), a view
+    of the whole inbox comes from the rank index, already in that order: left to itself,
+    SQLite reads every match from the label index and sorts them (5,000 rows, 13 ms, on a
+    million mentions); nobody's open mentions are most of them, read the same way. A few
+    sources' or days' mentions are fewer: there the planner's choice is the better one."""
+    if chosen.assignee is not None:
         return "mentions INDEXED BY mentions_status_assignee"
     if by_rank and not chosen.sources and chosen.since is None:
         return "mentions INDEXED BY mentions_rank"
