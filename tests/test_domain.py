@@ -210,6 +210,13 @@ def test_the_bin_and_the_clown_are_complaints(text: str) -> None:
     assert label(text) is SentimentLabel.NEGATIVE
 
 
+def test_the_loudly_crying_face_is_no_complaint_of_its_own() -> None:
+    # Praise as often as grief in the labelled posts: only VADER's own reading counts.
+    verdict = classify_text("Acme pastries are so good 😭", CONFIG)
+    assert not any(kind == "emoji" for kind, _, _ in verdict.hits)
+    assert verdict.label is SentimentLabel.POSITIVE
+
+
 @pytest.mark.parametrize(
     "text",
     ["Love how easy the new app is", "Thanks so much for the quick refund!", "Great, thanks!"],
