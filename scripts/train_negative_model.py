@@ -112,6 +112,8 @@ TUNING_FILES = tuple(
         "triage_dev14",
         "triage_dev15",
         "triage_dev16",
+        "triage_dev17",
+        "triage_dev18",
         "triage_spam_dev",
         "triage_spam_dev2",
         "triage_spam_dev3",

@@ -77,8 +77,7 @@ TUNING_FILES = tuple(
     for name in (
         "triage_dev",
         "triage_validation",
-        "triage_dev2",
-        "triage_dev3",
+        *(f"triage_dev{n}" for n in range(2, 19)),
         "triage_spam_dev",
         "triage_spam_dev2",
         "triage_spam_dev3",
@@ -99,9 +98,12 @@ DIGITS = 4
 #: The probability thresholds tried; the lowest whose folds all reach the precision wins.
 THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.825, 0.85, 0.875, 0.9, 0.925, 0.95, 0.975)
 MIN_FOLD_PRECISION = 0.97
-#: And the posts the model adds, pooled, this precision: above issue 5's 0.95, since they add
-#: to the false positives of the rules, and the combination must keep 0.97.
-MIN_ADDED_PRECISION = 0.96
+#: And the posts the model adds, pooled, this precision: well above issue 5's 0.95, since they
+#: add to the false positives of the rules. Each is a post a real customer may have written (a
+#: complaint with three photo links, "Won a free PS5 in the tournament!!!"): trained on all
+#: twenty-two writers, the model passed a bar of 0.96 at 0.875 (additions spam 441 of 451 times),
+#: where customers' posts like those two became spam; the bar is 0.98 (one addition in fifty).
+MIN_ADDED_PRECISION = 0.98
 #: Whether the model reads which rule signals fired.
 USE_RULES = False
 #: Leave the brand's name used for something else out of the model's training (see

@@ -98,6 +98,17 @@ def test_negations_and_praise_vader_misreads(text: str, expected: SentimentLabel
         ("transferred 5 times and then cut off", "passed around"),
         ("none of the skins unlocked", "none of it worked"),
         ("they moved my flight again", "changed my booking"),
+        ("thanks for the quick reply, but the replacement is the wrong colour", "thanks, but"),
+        ("appreciate the reply, the charge is still there though", "thanks, but"),
+        ("Thanks for replying so fast! Unfortunately the label is wrong", "thanks, but"),
+        ("support chat closed while I was typing. Card still blocked.", "still no"),
+        ("the app update and now my 340 points are gone", "gone"),
+        ("booked a king, given a twin", "booked one thing, given another"),
+        ("the tour coach never showed at the pickup point", "never arrived"),
+        ("Reported @Acme to the FCA after 3 weeks of charges", "taken to a regulator"),
+        ("Lodged a complaint with the Energy Ombudsman", "taken to a regulator"),
+        ("Living my best life 💛 where's my €500 deposit, returned the car", "where is my ..."),
+        ("I returned it a month ago. Where is my £89?", "where is my ..."),
     ],
 )
 def test_each_complaint_rule_fires_and_is_explained(text: str, rule: str) -> None:
@@ -192,6 +203,7 @@ def test_numbers_that_are_no_status_code_are_no_error(text: str) -> None:
         "this Acme patch is sick",
         "the Acme soundtrack slaps",
         "Acme's new single is an absolute banger",
+        "the Acme soundtrack goes so hard",
     ],
 )
 def test_players_praise_in_their_own_words(text: str) -> None:
@@ -200,6 +212,43 @@ def test_players_praise_in_their_own_words(text: str) -> None:
 
 def test_slaps_a_fee_on_is_no_praise() -> None:
     assert label("Acme slaps a £5 fee on every withdrawal now") is not SentimentLabel.POSITIVE
+
+
+@pytest.mark.parametrize(
+    "text", ["my Acme bread goes hard in a day", "Acme's sourdough goes hard overnight"]
+)
+def test_food_that_goes_hard_is_no_praise(text: str) -> None:
+    assert label(text) is not SentimentLabel.POSITIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # thanks, and a fix after the "but"
+        "Thanks Acme, took a while but it's sorted.",
+        "Thanks Acme! Not cheap but worth it.",
+        # "never made" that is no order never made
+        "I've never made a complaint before",
+        # the writer clears the brand of someone else's problem
+        "Power cut on our block took out the internet too. Not an Acme problem, just the street.",
+        "The delay was my own bank's fraud check, not Acme's fault.",
+        # a company's announcement; a travel diary
+        "Acme switching to compostable cups across all UK shops from January.",
+        "Day 3 plan: Acme rail to Inverness 10:12, then the bus to Skye",
+    ],
+)
+def test_calm_posts_near_the_complaint_rules_stay_out_of_the_inbox(text: str) -> None:
+    assert label(text) is not SentimentLabel.NEGATIVE
+
+
+def test_switching_away_from_next_month_is_a_complaint_still() -> None:
+    text = "I'm switching to Vantel from next month, done with Acme"
+    assert label(text) is SentimentLabel.NEGATIVE
+
+
+def test_clearing_the_brand_and_then_complaining_is_a_complaint() -> None:
+    text = "The riders are lovely, not their fault at all. But the app keeps crashing."
+    assert label(text) is SentimentLabel.NEGATIVE
 
 
 @pytest.mark.parametrize(

@@ -69,8 +69,8 @@ COMPLAINTS = [
 CALM = [
     (
         "triage_dev4",
-        "Crestvault's savings rate beats everyone right now and the app doesn't make me want"
-        " to cry. Win-win.",
+        "Can't believe how fast the new Corrabeam fibre is. Downloaded a 90GB game before my tea"
+        " went cold.",
     ),
     (
         "triage_dev4",
