@@ -624,8 +624,12 @@ class DomainLayer:
 def reports(lower: str, tokens: set[str]) -> bool:
     """Whether a text (lower-cased, with its tokens) reads as a third-person report: an
     announcement, results, a status bot, a monitor, a status or travel update; never someone
-    speaking for themselves."""
-    return reports_in(lower, (tokens,))
+    speaking for themselves. (`reports_in` for one part, spelt out: every post asks.)"""
+    if ":" in lower and not tokens.isdisjoint(_HEADER_WORDS) and _HEADER.match(lower):
+        return tokens.isdisjoint(_OWN_VOICE)
+    if tokens.isdisjoint(_REPORTING_WORDS):
+        return False
+    return tokens.isdisjoint(_OWN_VOICE) and _REPORTING.search(lower) is not None
 
 
 def reports_in(lower: str, token_sets: Sequence[set[str]]) -> bool:
