@@ -1931,13 +1931,15 @@ def rule_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
     if not candidates and not linked and not crowded:
         return NOT_SPAM  # the common case: no word, link or tag any rule looks for
     low = text.lower()
-    post = _Post(text, low, _hosts(low) if linked else (), other_use_matcher(tuple(brand_terms)))
-    if post.hosts:
+    hosts = _hosts(low) if linked else ()
+    if hosts:
         candidates.extend(gates.on_link)
     if crowded:
         candidates.extend(gates.on_tags)
     fired: dict[str, Signal] = {}
     tried: set[Callable[[_Post], bool]] = set()
+    # Built for the first test that runs: most candidates stop at their words.
+    post: _Post | None = None
     for signal, test, also_needed, chars in candidates:
         if signal.name in fired or test in tried:
             continue
@@ -1952,8 +1954,12 @@ def rule_verdict(text: str, brand_terms: Sequence[str] = ()) -> SpamVerdict:
             tried.add(test)
             if chars and not any(map(text.__contains__, chars)):
                 continue
+            if post is None:
+                post = _Post(text, low, hosts, other_use_matcher(tuple(brand_terms)))
             if test(post):
                 fired[signal.name] = signal
+    if post is None or not fired:
+        return NOT_SPAM  # what `_weigh` makes of no signal
     return _weigh(post, sorted(fired.values(), key=lambda s: _ORDER[s.name]))
 
 
