@@ -109,6 +109,12 @@ def test_negations_and_praise_vader_misreads(text: str, expected: SentimentLabel
         ("Lodged a complaint with the Energy Ombudsman", "taken to a regulator"),
         ("Living my best life 💛 where's my €500 deposit, returned the car", "where is my ..."),
         ("I returned it a month ago. Where is my £89?", "where is my ..."),
+        ("@Acme kindly assist, my recharge of 299 is not showing", "asks the brand to put it right"),
+        ("ref AC-2231, please reverse the transfer. thank you", "asks the brand to put it right"),
+        ("Dear Acme, I would appreciate a call back today, please.", "asks the brand to put it right"),
+        ("hi @Acme, grateful if you could check my order, thanks", "asks the brand to put it right"),
+        ("acme wallet topup ₹500 deducted but balance still 0", "paid, not received"),
+        ("returned the kettle 3 weeks ago, refund not yet received", "paid, not received"),
     ],
 )
 def test_each_complaint_rule_fires_and_is_explained(text: str, rule: str) -> None:
@@ -466,6 +472,10 @@ def test_new_sarcasm_cues_turn_praise_around(text: str, rule: str) -> None:
         ("The devs actually listened to us", "praise: they listened"),
         ("Lovely stay, we will definitely be back", "praise: will be back"),
         ("Tried the new burger. Killer.", "praise: a one-word verdict"),
+        ("Filed my taxes with @Acme this year, no stress at all", "praise: no trouble"),
+        ("acme transfer landed in seconds, no wahala", "praise: no trouble"),
+        ("The Acme parcel locker is so handy, no more missed deliveries", "praise: no trouble"),
+        ("Hard to find anything wrong with the new Acme app", "praise: no trouble"),
     ],
 )
 def test_new_praise_rules_override_vaders_misreading(text: str, rule: str) -> None:
@@ -482,6 +492,7 @@ def test_new_praise_rules_override_vaders_misreading(text: str, rule: str) -> No
         "[StatusBot] Payments API: elevated error rates, investigating",
         "Regulator fines Kestrel £2m over billing errors, according to a statement",
         "Skyvia Q2 results: revenue down 4%, losses narrowed",
+        "Acme Water: planned water interruption in Northside, Wednesday 8am to 6pm",
     ],
 )
 def test_reports_are_not_complaints(text: str) -> None:

@@ -86,6 +86,13 @@ LONG_PUT_RIGHT_STORIES = [
     "Acme's bank feed disconnected on the 28th and two months of transactions failed to "
     "import. I was furious and support was useless at first. Then they found the connector "
     "bug and it was fixed by Friday. Good outcome after a rough start.",
+    # The fix in everyday words, and the praise: "perfect now", "nice lad", "within 20 minutes".
+    "Acme remade my lenses for the third time at no charge, and the optician stayed late to "
+    "check the fit. They're perfect now.",
+    "Acme delivered my parcel to the wrong house, but when I rang, the driver went back and "
+    "brought it round within the hour. Nice lad.",
+    "Our Acme order came with the wrong pizza. They sent the right one within 20 minutes and "
+    "the kids were thrilled.",
 ]
 
 
@@ -181,6 +188,11 @@ def test_a_complaint_about_a_purchase_is_no_ad(text: str) -> None:
         "Someone rang my dad saying they're from the Acme fraud team. Was that really you?",
         # Asking whether a message is a scam accuses nobody ("rip-off" does not fire).
         "Got a text from Acme saying my parcel is held until I pay a 2 euro fee. You or a scam?",
+        # The impostor's name quoted after the brand's; the scam's own words; the brand's rule.
+        "There's a fake Acme Air 'refund' page going round asking for passport photos.",
+        "Warning: fake @acme 'work from home' job offers on Telegram. Acme doesn't hire so.",
+        "Please be aware there's a phone scam using Acme's name. Just hang up.",
+        "Reminder: Acme will never ask you to move money to a 'safe account'.",
     ],
 )
 def test_a_warning_about_impostors_is_not_a_complaint(text: str) -> None:

@@ -363,7 +363,8 @@ _REPORTING = re.compile(
     r"^\s*\[[^\]\n]{0,20}(?:bot|status|news|monitor|tracker|isitdown|announcement|alert|press)"
     r"[^\]\n]{0,10}\]|\b(?:announce[sd]?|announcing|confirms|confirmed|reports|reported|"
     r"according to|in a statement|results|quarterly|q[1-4]|year[- ]on[- ]year|regulator|filing|"
-    r"press release|(?:planned|scheduled) maintenance|maintenance window|status update|"
+    r"press release|(?:planned|scheduled) (?:maintenance|(?:\w+ )?(?:outage|interruption|works|shutdown|"
+    r"disruption|downtime))|maintenance window|status update|"
     r"third[- ]party monitor|outage tracker|public tracker|round-?up|patch notes|release notes|"
     r"changelog|(?:is |are )?rolling out|now available|will (?:close|shut down|retire|"
     r"discontinue|introduce|launch|replace|roll out|raise|cut|end))\b"
@@ -374,6 +375,7 @@ _REPORTING_WORDS = frozenset(
         *("announce", "announced", "announces", "announcing", "confirms", "confirmed"),
         *("reports", "reported", "according", "statement", "results", "quarterly"),
         *("q1", "q2", "q3", "q4", "year", "regulator", "filing", "press", "maintenance"),
+        *("planned", "scheduled"),
         *("status", "third", "monitor", "tracker", "roundup", "round", "patch", "release"),
         *("changelog", "will", "statusbot", "isitdown", "news", "bot", "alert", "rolling"),
         "available",
