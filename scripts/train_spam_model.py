@@ -77,7 +77,7 @@ TUNING_FILES = tuple(
     for name in (
         "triage_dev",
         "triage_validation",
-        *(f"triage_dev{n}" for n in range(2, 19)),
+        *(f"triage_dev{n}" for n in range(2, 21)),
         "triage_spam_dev",
         "triage_spam_dev2",
         "triage_spam_dev3",
