@@ -114,6 +114,8 @@ TUNING_FILES = tuple(
         "triage_dev16",
         "triage_dev17",
         "triage_dev18",
+        "triage_dev19",
+        "triage_dev20",
         "triage_spam_dev",
         "triage_spam_dev2",
         "triage_spam_dev3",
