@@ -55,6 +55,10 @@ def test_negations_and_praise_vader_misreads(text: str, expected: SentimentLabel
     assert label(text) is expected
 
 
+#: The rule a polite request for the brand to act fires (domain_lexicon.toml).
+ASKS_TO_ACT = "asks the brand to put it right"
+
+
 @pytest.mark.parametrize(
     ("text", "rule"),
     [
@@ -109,10 +113,10 @@ def test_negations_and_praise_vader_misreads(text: str, expected: SentimentLabel
         ("Lodged a complaint with the Energy Ombudsman", "taken to a regulator"),
         ("Living my best life 💛 where's my €500 deposit, returned the car", "where is my ..."),
         ("I returned it a month ago. Where is my £89?", "where is my ..."),
-        ("@Acme kindly assist, my recharge of 299 is not showing", "asks the brand to put it right"),
-        ("ref AC-2231, please reverse the transfer. thank you", "asks the brand to put it right"),
-        ("Dear Acme, I would appreciate a call back today, please.", "asks the brand to put it right"),
-        ("hi @Acme, grateful if you could check my order, thanks", "asks the brand to put it right"),
+        ("@Acme kindly assist, my recharge of 299 is not showing", ASKS_TO_ACT),
+        ("ref AC-2231, please reverse the transfer. thank you", ASKS_TO_ACT),
+        ("Dear Acme, I would appreciate a call back today, please.", ASKS_TO_ACT),
+        ("hi @Acme, grateful if you could check my order, thanks", ASKS_TO_ACT),
         ("acme wallet topup ₹500 deducted but balance still 0", "paid, not received"),
         ("returned the kettle 3 weeks ago, refund not yet received", "paid, not received"),
     ],
