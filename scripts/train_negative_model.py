@@ -13,8 +13,9 @@ whose name contains "heldout" before reading anything: those are measured once, 
 at the end. A line's optional `brand` field is given to `assess` as the brand's terms, as
 `bench/triage_quality.py` does.
 
-The examples are the posts the classifier without the check (`assess(..., inbox_check=False)`)
-puts in the inbox, the only posts the model will ever read; the truth is "a complaint": the
+The examples are the posts the classifier without the check (`assess(..., inbox_check=False)`,
+and without the missed-complaint check, which never hands the inbox check a post) puts in the
+inbox, the only posts the model will ever read; the truth is "a complaint": the
 line's `label` is negative and its `spam` false. So the model depends on the rules (sentiment
 and spam) as well as on the data: after a change to either, retrain (`--check` fails until
 then). Features must transfer across writers: one is kept only when it occurs in posts of at
@@ -220,7 +221,7 @@ def load(paths: Sequence[Path]) -> tuple[list[Example], list[Inbox]]:
         rows = _read([path])
         shown = 0
         for row in rows:
-            verdict = assess(row.text, thresholds, row.brand, inbox_check=False)
+            verdict = assess(row.text, thresholds, row.brand, inbox_check=False, missed_check=False)
             if not is_negative(verdict):
                 continue
             shown += 1
@@ -395,14 +396,24 @@ def print_folds(folds: Sequence[Fold], chosen: float | None) -> None:
 # --- the weights file ----------------------------------------------------------------------------
 
 
-def weights_json(model: NegativeModel, paths: Sequence[Path], posts: int) -> str:
-    """The weights file: fixed keys, fixed digits, one feature a line (so a diff reads)."""
+def weights_json(
+    model: NegativeModel,
+    paths: Sequence[Path],
+    posts: int,
+    *,
+    about: str = "mentionwatch's inbox check; written by scripts/train_negative_model.py",
+    settings: dict[str, object] | None = None,
+) -> str:
+    """The weights file: fixed keys, fixed digits, one feature a line (so a diff reads). The
+    missed-complaint check's script writes its file here too, with its own `about` and
+    `settings`."""
     data = {
         "format": FORMAT,
-        "about": "mentionwatch's inbox check; written by scripts/train_negative_model.py",
+        "about": about,
         "trained_on": {path.name: sha256(path)[:16] for path in paths},
         "posts": posts,
-        "settings": {
+        "settings": settings
+        or {
             "seed": SEED,
             "epochs": EPOCHS,
             "learning_rate": LEARNING_RATE,
@@ -420,10 +431,14 @@ def weights_json(model: NegativeModel, paths: Sequence[Path], posts: int) -> str
     return json.dumps(data, ensure_ascii=False, indent=0) + "\n"
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Train mentionwatch's inbox check.")
+def parse_args(
+    argv: Sequence[str] | None,
+    description: str = "Train mentionwatch's inbox check.",
+    out: Path = OUT,
+) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data", type=Path, nargs="+", default=list(TUNING_FILES))
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path, default=out)
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
     parser.add_argument(
         "--threshold", type=float, help="use this threshold instead of the cross-validated one"

@@ -103,7 +103,8 @@ def test_long_text_is_scored_sentence_by_sentence_and_keeps_the_worst_sentence()
         "The app is nice to look at. But the router has been dropping out every night and "
         "support is useless and rude. I moved house in March. The weather was fine."
     )
-    verdict = classify_text(text, THRESHOLDS)
+    # The rules alone: the mean of the sentences that carry sentiment.
+    verdict = classify_text(text, THRESHOLDS, missed_check=False)
     layer = domain_layer(THRESHOLDS)
     per_sentence = [
         combine(vader, layer.assess(sentence)) for sentence, vader in sentence_scores(text)
@@ -111,6 +112,11 @@ def test_long_text_is_scored_sentence_by_sentence_and_keeps_the_worst_sentence()
     carrying = [s for s in per_sentence if abs(s) >= 0.05]
     assert verdict.compound == pytest.approx(sum(carrying) / len(carrying), abs=1e-4)
     assert "useless and rude" in verdict.snippet
+    # That mean is mildly positive: the missed-complaint check reads the complaint in it.
+    assert verdict.compound > 0
+    full = classify_text(text, THRESHOLDS)
+    assert full.label.value == "negative" and full.hits[0][0] == "model"
+    assert full.snippet == verdict.snippet
     # Whole-text VADER would report a very different (saturated) figure; we do not use it.
     assert len(per_sentence) == 6
 

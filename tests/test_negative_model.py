@@ -38,7 +38,13 @@ from mentionwatch.classify.verdict import assess
 from mentionwatch.config import SentimentConfig
 from mentionwatch.models import SentimentLabel
 from mentionwatch.views.export import classification_json, explanation_json
-from training_scripts import load_script, outputs_under_hash_seeds, run_script
+from training_scripts import (
+    brand_of,
+    load_script,
+    outputs_under_hash_seeds,
+    run_script,
+    tuning_line,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = ROOT / "src" / "mentionwatch" / "classify" / "negative_model.json"
@@ -100,21 +106,6 @@ CALM = [
 ]
 
 
-def _line(name: str, text: str) -> dict[str, object]:
-    """The labelled line of a tuning file that holds `text`."""
-    assert "heldout" not in name
-    with (DATA / f"{name}.jsonl").open(encoding="utf-8") as lines:
-        for line in lines:
-            row = json.loads(line)
-            if row["text"] == text:
-                return dict(row)
-    raise AssertionError(f"not in {name}: {text!r}")
-
-
-def _brand(row: dict[str, object]) -> tuple[str, ...]:
-    return (str(row["brand"]),) if row.get("brand") else ()
-
-
 # --- the shipped model ---------------------------------------------------------------------
 
 
@@ -150,9 +141,9 @@ def test_clear_complaints_stay_in_the_inbox(text: str) -> None:
 
 @pytest.mark.parametrize(("name", "text"), CALM)
 def test_calm_posts_the_rules_call_negative_leave_the_inbox(name: str, text: str) -> None:
-    row = _line(name, text)
+    row = tuning_line(name, text)
     assert row["label"] in ("neutral", "positive")
-    brand = _brand(row)
+    brand = brand_of(row)
     before = assess(text, CONFIG, brand, inbox_check=False)
     after = assess(text, CONFIG, brand)
     assert before.label is SentimentLabel.NEGATIVE and not before.spam
@@ -174,7 +165,7 @@ def test_calm_posts_the_rules_call_negative_leave_the_inbox(name: str, text: str
 
 def test_a_demoted_posts_explanation_names_the_model() -> None:
     name, text = CALM[3]
-    verdict = assess(text, CONFIG, _brand(_line(name, text)))
+    verdict = assess(text, CONFIG, brand_of(tuning_line(name, text)))
     explained = explain(text, verdict, CONFIG)
     assert explained.inbox_check == verdict.hits[0][1]
     assert explained.inbox_check.startswith("not a complaint (complaint 0.")

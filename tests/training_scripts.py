@@ -55,3 +55,22 @@ def outputs_under_hash_seeds(code: str, texts: list[str]) -> set[str]:
         )
         outputs.add(done.stdout)
     return outputs
+
+
+DATA = ROOT / "tests" / "data"
+
+
+def tuning_line(name: str, text: str) -> dict[str, object]:
+    """The labelled line of the tuning file `name` that holds `text` (never a held-out file)."""
+    assert "heldout" not in name
+    with (DATA / f"{name}.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if row["text"] == text:
+                return dict(row)
+    raise AssertionError(f"not in {name}: {text!r}")
+
+
+def brand_of(row: dict[str, object]) -> tuple[str, ...]:
+    """A labelled line's brand as `assess` takes the brand's terms."""
+    return (str(row["brand"]),) if row.get("brand") else ()

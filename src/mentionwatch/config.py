@@ -146,6 +146,10 @@ class SentimentConfig:
     #: the rules call negative out of the inbox. A team that wants every post the rules flag
     #: in front of it turns it off; the check never adds a post to the inbox.
     inbox_check: bool = True
+    #: Whether the missed-complaint check (a learned model, `classify/missed_model.py`) may
+    #: put a post the rules call calm in the inbox, as a complaint they missed. A team that
+    #: wants the rules alone to fill the inbox turns it off; it never takes a post out.
+    missed_check: bool = True
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.negative < self.positive <= 1.0:

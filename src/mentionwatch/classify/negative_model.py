@@ -127,12 +127,19 @@ class Reading(NamedTuple):
 def read(text: str, compound: float) -> Reading:
     """The model's features of one post labelled negative: its text and the classifier's
     compound for it."""
+    return read_with(text, _MILD if compound > -0.3 else _MEDIUM if compound > -0.6 else _STRONG)
+
+
+def read_with(text: str, score: bytes) -> Reading:
+    """A post's words, emoji and shapes, with `score` (the classifier's compound in one of a
+    model's buckets) first among its other features. The missed-complaint check
+    (`missed_model`) reads posts this way too, with buckets of its own."""
     if "’" in text:
         text = text.replace("’", "'")
     words = text.encode("utf-8", "replace").translate(_WORD_TABLE, b"'").split()
     ascii_only = text.isascii()
     emoji = [] if ascii_only else [e.encode() for e in _EMOJI.findall(text)]
-    other = [_MILD if compound > -0.3 else _MEDIUM if compound > -0.6 else _STRONG]
+    other = [score]
     if "?" in text:
         other.append(_ASKS)
         if text.rstrip().endswith("?"):
@@ -222,6 +229,10 @@ _SHOWN = {
     _HANDLE: "<@handle>",
     _MONEYED: "<money>",
     _EXCLAIMS: "<exclaims>",
+    # The missed-complaint check's buckets (`missed_model`): posts the rules call calm.
+    b"compound:calm": "<neutral score>",
+    b"compound:positive": "<positive score>",
+    b"compound:very-positive": "<very positive score>",
 }
 
 
@@ -305,13 +316,14 @@ def not_a_complaint(text: str, compound: float) -> str | None:
     return explanation(model, reading, log_odds)
 
 
-def model_from_json(data: Mapping[str, object]) -> NegativeModel:
-    """A model from the weights file's contents."""
+def model_from_json(data: Mapping[str, object], name: str = WEIGHTS_FILE) -> NegativeModel:
+    """A model from the weights file's contents (`name`: the file, for errors). The
+    missed-complaint check's file (`missed_model`) has the same shape."""
     if data.get("format") != FORMAT:
-        raise ValueError(f"{WEIGHTS_FILE}: format {data.get('format')!r}, expected {FORMAT}")
+        raise ValueError(f"{name}: format {data.get('format')!r}, expected {FORMAT}")
     weights = data["weights"]
     if not isinstance(weights, dict):
-        raise ValueError(f"{WEIGHTS_FILE}: weights must be an object")
+        raise ValueError(f"{name}: weights must be an object")
     return NegativeModel(
         bias=float(str(data["bias"])),
         weights={feature_key(str(k).encode()): float(v) for k, v in weights.items()},
@@ -324,8 +336,13 @@ def model_from_json(data: Mapping[str, object]) -> NegativeModel:
 @functools.cache
 def load_model() -> NegativeModel:
     """The shipped model, read once from the package's `negative_model.json`."""
-    raw = resources.files("mentionwatch.classify").joinpath(WEIGHTS_FILE).read_text("utf-8")
+    return load_packaged(WEIGHTS_FILE)
+
+
+def load_packaged(name: str) -> NegativeModel:
+    """A model shipped next to this module, read from its weights file `name`."""
+    raw = resources.files("mentionwatch.classify").joinpath(name).read_text("utf-8")
     data = json.loads(raw)
     if not isinstance(data, dict):
-        raise ValueError(f"{WEIGHTS_FILE}: not an object")
-    return model_from_json(data)
+        raise ValueError(f"{name}: not an object")
+    return model_from_json(data, name)

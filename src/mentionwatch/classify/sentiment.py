@@ -8,7 +8,11 @@ sentence is kept as the snippet the inbox shows.
 
 A post labelled negative and not spam, one the inbox would show, gets a second look from the
 inbox check (`negative_model`, a learned model): when it reads the post as no complaint, the
-post is labelled neutral (`demoted_compound`) and the model's reasons join its hits.
+post is labelled neutral (`demoted_compound`) and the model's reasons join its hits. Every
+other post that is not spam, and that no frame took out of the inbox, gets the mirror look from
+the missed-complaint check (`missed_model`): when it reads the post as a complaint, the post is
+labelled negative (`promoted_compound`) and the model's reasons join its hits. So a post is
+judged by the rules and at most one of the two models.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from mentionwatch.classify.domain import (
     reports_in,
     tokens_of,
 )
+from mentionwatch.classify.missed_model import PROMOTED_COMPOUND, missed_complaint
+from mentionwatch.classify.missed_model import second_look as missed_second_look
 from mentionwatch.classify.negative_model import HIT_KIND as MODEL_HIT
 from mentionwatch.classify.negative_model import not_a_complaint, second_look
 from mentionwatch.classify.vader import compound as exact_compound
@@ -222,6 +228,26 @@ def _inbox_check(
     return demoted_compound(thresholds), (Hit(MODEL_HIT, reasons, 0.0), *hits)
 
 
+def promoted_compound(thresholds: SentimentConfig) -> float:
+    """The compound of a post the missed-complaint check reads as a complaint: fairly negative
+    (`missed_model.PROMOTED_COMPOUND`), or the negative threshold when that is lower, so that
+    the post is labelled negative whatever the thresholds."""
+    return min(PROMOTED_COMPOUND, thresholds.negative)
+
+
+def _missed_check(
+    text: str, compound: float, hits: tuple[Hit, ...], thresholds: SentimentConfig
+) -> tuple[float, tuple[Hit, ...]]:
+    """The compound and hits of a post the rules call calm (no frame took it out of the
+    inbox) and not spam, after the missed-complaint check (`missed_model`): when it reads the
+    post as a complaint, negative, with its reasons first among the hits; else as they were."""
+    reasons = missed_complaint(text, compound)
+    if reasons is None:
+        return compound, hits
+    # No valence of its own, as the inbox check's hit: it changes how the post counts.
+    return promoted_compound(thresholds), (Hit(MODEL_HIT, reasons, 0.0), *hits)
+
+
 def _compound_of(scores: list[float]) -> float:
     """A post's compound from its parts' (one part: its own)."""
     return scores[0] if len(scores) == 1 else _mean_of_carrying(scores)
@@ -235,6 +261,7 @@ def classify_text(
     spam: bool = False,
     spam_signals: tuple[str, ...] = (),
     inbox_check: bool = True,
+    missed_check: bool = True,
 ) -> Classification:
     """VADER plus the domain layer: the compound, its label, the deciding snippet, what fired.
 
@@ -242,9 +269,13 @@ def classify_text(
     verdict (`verdict.assess`) is then built once instead of copied with them. A post labelled
     negative and not `spam` is read by the inbox check (`negative_model`), unless
     `inbox_check` is false (its training reads the classifier without it) or the config turns
-    it off (`[sentiment] inbox_check = false`)."""
+    it off (`[sentiment] inbox_check = false`). Any other post not `spam`, unless a frame
+    took it out of the inbox, is read by the missed-complaint check (`missed_model`), unless
+    `missed_check` is false (its training) or the config turns it off (`[sentiment]
+    missed_check = false`)."""
     layer = domain_layer(thresholds)
     inbox_check = inbox_check and thresholds.inbox_check
+    missed_check = missed_check and thresholds.missed_check and not spam
     # A short post is one or two sentences: scored whole without splitting it first.
     sentences = [text] if len(text) <= SHORT_TEXT else split_sentences(text)
     if len(sentences) <= 2:
@@ -256,15 +287,21 @@ def classify_text(
             tokens = set(tokens_of(lower))
             vader, found = compound_with_tokens(text, tokens), layer.assess(text, lower, tokens)
             compound, hits = combine(vader, found), found.hits
-            # `_in_frame` checks the words too: here they spare most posts the call.
-            if compound <= thresholds.negative and not tokens.isdisjoint(layer.frame_triggers):
-                framing = _in_frame(text, lower, tokens, layer, [(vader, found)])
-                if framing is not None:
-                    ((_, found),), frame_hits = framing
-                    compound, hits = combine(vader, found), frame_hits + found.hits
-            # The inbox check reads only what the inbox would show: most posts skip it here.
-            if compound <= thresholds.negative and inbox_check and not spam:
-                compound, hits = _inbox_check(text, compound, hits, thresholds)
+            if compound > thresholds.negative:
+                # The rules call the post calm: the missed-complaint check may disagree.
+                if missed_check:
+                    compound, hits = _missed_check(text, compound, hits, thresholds)
+            else:
+                # `_in_frame` checks the words too: here they spare most posts the call.
+                if not tokens.isdisjoint(layer.frame_triggers):
+                    framing = _in_frame(text, lower, tokens, layer, [(vader, found)])
+                    if framing is not None:
+                        ((_, found),), frame_hits = framing
+                        compound, hits = combine(vader, found), frame_hits + found.hits
+                # The inbox check reads only what the inbox would show: a framed post that
+                # left the inbox is decided (the rules read it whole).
+                if compound <= thresholds.negative and inbox_check and not spam:
+                    compound, hits = _inbox_check(text, compound, hits, thresholds)
         shown = (
             text
             if len(text) <= SNIPPET_WIDTH and "\n" not in text
@@ -284,8 +321,13 @@ def classify_text(
     worst = min(range(len(scores)), key=scores.__getitem__)
     focus = worst if scores[worst] < 0 else 0
     hits = frame_hits + tuple(hit for _, found in scored for hit in found.hits)
-    if compound <= thresholds.negative and inbox_check and not spam:
-        compound, hits = _inbox_check(text, compound, hits, thresholds)
+    if compound <= thresholds.negative:
+        if inbox_check and not spam:
+            compound, hits = _inbox_check(text, compound, hits, thresholds)
+    elif missed_check and not frame_hits:
+        # Calm by the rules, and no frame took it out of the inbox (`_scored_post` returns a
+        # frame's hits, or a complaint among praise, only for a post it read negative).
+        compound, hits = _missed_check(text, compound, hits, thresholds)
     return Classification(
         compound,
         label_for(compound, thresholds),
@@ -377,9 +419,11 @@ class Explanation:
     #: The sentence that decided the verdict: the most negative one of a negative post, the
     #: most positive one of a positive post, else the one that carries the most sentiment.
     deciding: str
-    #: What the inbox check (`negative_model`) made of the post: why it took the post out of
-    #: the inbox, or how sure it is of the complaint it kept; "" when it did not read the post
-    #: (not labelled negative by the rules, spam, or too long).
+    #: What the inbox check (`negative_model`) made of a post the rules call negative: why it
+    #: took the post out of the inbox, or how sure it is of the complaint it kept; or what the
+    #: missed-complaint check (`missed_model`) made of a post the rules call calm: why it put
+    #: the post in the inbox, or how far it was from doing so. "" when neither read the post
+    #: (spam, taken out by a frame, too short or too long, or the check turned off).
     inbox_check: str = ""
 
 
@@ -416,17 +460,24 @@ def explain(text: str, verdict: Classification, thresholds: SentimentConfig) -> 
         vader_lexicon_hits(text),
         tuple(sentences),
         deciding.sentence,
-        _inbox_check_of(text, verdict) if thresholds.inbox_check else "",
+        _inbox_check_of(text, verdict, thresholds),
     )
 
 
-def _inbox_check_of(text: str, verdict: Classification) -> str:
-    """What the inbox check made of a post (see `Explanation.inbox_check`). A post it took out
-    of the inbox carries the reason among its hits; one it kept is read again, as
-    `classify_text` read it (the verdict holds the compound it was given)."""
+def _inbox_check_of(text: str, verdict: Classification, thresholds: SentimentConfig) -> str:
+    """What the inbox check or the missed-complaint check made of a post (see
+    `Explanation.inbox_check`). A post one of them moved carries the reason among its hits;
+    one they left is read again, as `classify_text` read it (the verdict holds the compound
+    it was given)."""
     for kind, what, _ in verdict.hits:
         if kind == MODEL_HIT:
             return what
-    if verdict.label is not SentimentLabel.NEGATIVE or verdict.spam:
+    if verdict.spam:
         return ""
-    return second_look(text, verdict.compound)
+    if verdict.label is SentimentLabel.NEGATIVE:
+        return second_look(text, verdict.compound) if thresholds.inbox_check else ""
+    if not thresholds.missed_check or any(
+        what.startswith("context:") for _, what, _ in verdict.hits
+    ):
+        return ""  # a frame took the post out of the inbox: the rules decided
+    return missed_second_look(text, verdict.compound)

@@ -17,6 +17,7 @@ def assess(
     brand_terms: Sequence[str] = (),
     *,
     inbox_check: bool = True,
+    missed_check: bool = True,
 ) -> Classification:
     """Sentiment (VADER plus the domain layer, and the inbox check on a post the inbox would
     show), spam and question for one text.
@@ -24,7 +25,8 @@ def assess(
     `brand_terms` (the config's `[brand] terms`) let the spam rules tell the brand's name
     used for something else ("my cat Acme", "Acme FC") from a mention of the brand.
     `inbox_check=False` leaves the inbox check (`negative_model`) out: its training script
-    reads the verdicts it is trained to correct."""
+    reads the verdicts it is trained to correct; `missed_check=False` leaves the
+    missed-complaint check (`missed_model`) out, for the same reason."""
     spam = spam_verdict(text, brand_terms)
     # Spam is never a complaint to answer, whatever its words: it leaves the inbox.
     question = not spam.spam and is_question(text)
@@ -35,6 +37,7 @@ def assess(
         spam=spam.spam,
         spam_signals=spam.signals,
         inbox_check=inbox_check,
+        missed_check=missed_check,
     )
 
 
